@@ -1,0 +1,799 @@
+"""`ChatCloudflareGrok`: xAI Grok through Cloudflare AI Gateway, as a LangChain chat model."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal, NamedTuple
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LanguageModelInput, ModelProfile
+from langchain_core.language_models.chat_models import LangSmithParams
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils._gateway import GATEWAY_METADATA_RESPONSE_KEY
+from langchain_openai.chat_models.base import (
+    BaseChatOpenAI,
+    _convert_from_v1_to_chat_completions,
+    _convert_message_to_dict,
+    _convert_to_openai_response_format,
+    _is_pydantic_class,
+)
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
+from typing_extensions import Self
+
+from langchain_cfgateway_grok import _gateway, _grok, _options, _profiles
+from langchain_cfgateway_grok._options import GatewayOptions
+from langchain_cfgateway_grok._transport import ChatTransport
+from langchain_cfgateway_grok._version import __version__
+
+logger = logging.getLogger("langchain_cfgateway_grok")
+
+_PACKAGE = "langchain-cfgateway-grok"
+#: Keyword arguments that are ours, never part of the xAI body.
+_CALL_ONLY_KWARGS = ("gateway_options", "extra_headers", "ls_structured_output_format")
+#: Gateway facts mirrored into LangSmith run metadata (`ls_gateway_info`). `model` and
+#: `provider` are left out on purpose: there they would override `ls_provider="xai"`.
+_LANGSMITH_KEYS = ("log_id", "cache_status", "request_id", "event_id", "step")
+#: RunnableConfig metadata that is LangChain's own, never a user's gateway metadata.
+_INTERNAL_METADATA_PREFIXES = ("ls_", "lc_", "langgraph_", "checkpoint_")
+_MAX_GATEWAY_METADATA = 5
+
+
+class _Request(NamedTuple):
+    """One prepared call: the xAI body, per-call header overrides, and how to read the answer."""
+
+    body: dict[str, Any]
+    headers: dict[str, str | None] | None
+    parse_json: bool
+
+
+class ChatCloudflareGrok(BaseChatOpenAI):
+    r"""xAI Grok through Cloudflare AI Gateway.
+
+    Setup:
+        Install the package and set your credentials:
+
+        ```bash
+        pip install -U langchain-cfgateway-grok
+        export CLOUDFLARE_ACCOUNT_ID="your-account-id"
+        export CLOUDFLARE_GATEWAY_ID="your-gateway-id"
+        export XAI_API_KEY="your-xai-key"                      # or a stored key in the gateway
+        export CLOUDFLARE_AI_GATEWAY_TOKEN="your-gateway-token"  # authenticated gateways
+        ```
+
+    Key init args — completion params:
+        model: Grok model id (default `grok-4.5`). On the compat route it is sent as
+            `grok/<model>`.
+        temperature, max_tokens (sent as `max_completion_tokens`), reasoning_effort, stop
+            (dropped for reasoning models, which reject it).
+
+    Key init args — gateway params:
+        account_id, gateway_id: the gateway (`CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_GATEWAY_ID`).
+        gateway_token: `cf-aig-authorization` token (`CLOUDFLARE_AI_GATEWAY_TOKEN`).
+        endpoint: `"grok"` (provider route, default) or `"compat"` (OpenAI-compatible route).
+        gateway_url: gateway root (`CLOUDFLARE_AI_GATEWAY_URL`); base_url: full override.
+        gateway_options: typed gateway controls (`GatewayOptions`), also per call.
+
+    Key init args — client params:
+        api_key: xAI key (`XAI_API_KEY`); omit it with a gateway token to use stored keys.
+        timeout, max_retries (client retries, default 2), default_headers, http_client.
+
+    Instantiate:
+        ```python
+        from langchain_cfgateway_grok import ChatCloudflareGrok
+
+        model = ChatCloudflareGrok(model="grok-4.5", account_id="...", gateway_id="...")
+        ```
+
+    Invoke:
+        ```python
+        message = model.invoke("What is Cloudflare?")
+        message.response_metadata["gateway"]  # {"cache_status": "MISS", "log_id": ...}
+        ```
+
+    Gateway options:
+        ```python
+        model.invoke("hi", gateway_options={"cache_ttl": 3600, "metadata": {"team": "ai"}})
+        ```
+
+    See `docs/` for streaming, tools, structured output, errors and the emulator.
+    """
+
+    model_name: str = Field(default=_profiles.DEFAULT_MODEL, alias="model")
+    """Grok model id, e.g. `grok-4.5`; a `grok/` or `xai/` prefix is accepted."""
+
+    xai_api_key: SecretStr | None = Field(
+        alias="api_key", default_factory=secret_from_env("XAI_API_KEY", default=None)
+    )
+    """xAI API key, sent as `Authorization: Bearer …` (env `XAI_API_KEY`).
+
+    Leave it unset and set `gateway_token` to use a key stored in the gateway (BYOK): then
+    no `Authorization` header is sent at all, since the gateway forwards any key it sees.
+    """
+
+    account_id: str | None = Field(
+        default_factory=from_env("CLOUDFLARE_ACCOUNT_ID", default=None)
+    )
+    """Cloudflare account id (env `CLOUDFLARE_ACCOUNT_ID`)."""
+
+    gateway_id: str | None = Field(
+        default_factory=from_env("CLOUDFLARE_GATEWAY_ID", default=None)
+    )
+    """AI Gateway id (env `CLOUDFLARE_GATEWAY_ID`)."""
+
+    gateway_token: SecretStr | None = Field(
+        default_factory=secret_from_env("CLOUDFLARE_AI_GATEWAY_TOKEN", default=None)
+    )
+    """Gateway authentication token, sent as `cf-aig-authorization: Bearer …`
+    (env `CLOUDFLARE_AI_GATEWAY_TOKEN`). Needed for authenticated gateways and stored keys."""
+
+    endpoint: Literal["grok", "compat"] | None = None
+    """Gateway route: `"grok"` (provider-native, default) or `"compat"` (OpenAI-compatible,
+    model sent as `grok/<model>`). Inferred from `base_url` when that is given."""
+
+    gateway_url: str = Field(
+        default_factory=from_env(
+            "CLOUDFLARE_AI_GATEWAY_URL", default=_gateway.DEFAULT_GATEWAY_URL
+        )
+    )
+    """Gateway root, `https://gateway.ai.cloudflare.com/v1` (env `CLOUDFLARE_AI_GATEWAY_URL`);
+    point it at the emulator in tests so the real URL builder runs."""
+
+    gateway_base_url: str | None = Field(default=None, alias="base_url")
+    """Full route prefix override (e.g. a proxy); wins over `gateway_url` and makes the ids
+    optional. `…/grok`, `…/grok/v1` and `…/compat` are used as given (never `/v1/v1`)."""
+
+    gateway_options: GatewayOptions | None = None
+    """Gateway controls for every call (see `GatewayOptions`); per-call options override them
+    key by key."""
+
+    gateway_metadata_from_config: bool = False
+    """Opt-in: send up to 5 primitive `RunnableConfig` metadata entries (not LangChain's own
+    `ls_*`/`lc_*` keys) as `cf-aig-metadata`, after any explicit `metadata` option."""
+
+    event_id_from_run_id: bool = True
+    """Send the LangChain run id as `cf-aig-event-id`, so a LangSmith run and its gateway log
+    share one id. An explicit `event_id` option wins."""
+
+    max_retries: int | None = 2
+    """Client retries (the openai SDK's policy and default: 408, 409, 429, 5xx and connection
+    errors, honouring `Retry-After`). Independent of the gateway's `max_attempts`."""
+
+    stream_usage: bool | None = True
+    """Ask for the final usage chunk when streaming (`stream_options.include_usage`)."""
+
+    # Inherited OpenAI settings that must never be read from OPENAI_* env vars here.
+    openai_api_key: SecretStr | None = Field(default=None, exclude=True)
+    openai_api_base: str | None = Field(default=None, exclude=True)
+    openai_organization: str | None = Field(default=None, exclude=True)
+    openai_proxy: str | None = Field(default=None, alias="proxy")
+    """HTTP proxy URL for the gateway connection."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    _transport: ChatTransport = PrivateAttr()
+    _endpoint: str = PrivateAttr(default="grok")
+    _stored_keys: bool = PrivateAttr(default=False)
+
+    # -- identity -------------------------------------------------------------------------
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """Constructor fields that hold secrets, and the env vars they come from."""
+        return {
+            "xai_api_key": "XAI_API_KEY",
+            "gateway_token": "CLOUDFLARE_AI_GATEWAY_TOKEN",
+        }
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """`["langchain_cfgateway_grok", "chat_models"]`."""
+        return ["langchain_cfgateway_grok", "chat_models"]
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """False: langchain-core's `load()` admits only allowlisted classes (style.md §5)."""
+        return False
+
+    @property
+    def _llm_type(self) -> str:
+        return "cfgateway-grok-chat"
+
+    @property
+    def endpoint_in_use(self) -> str:
+        """The route actually used: `endpoint`, or what `base_url` implied."""
+        return self._endpoint
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "xai"
+        return params
+
+    def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        params = super()._get_invocation_params(stop=stop, **kwargs)
+        # Callbacks and tracers record these params: per-call headers may carry credentials.
+        if isinstance(params.get("extra_headers"), Mapping):
+            params["extra_headers"] = dict.fromkeys(params["extra_headers"], "**REDACTED**")
+        return params
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        row = _profiles.lookup(_gateway.wire_model(self.model_name, "grok"))
+        return _profiles.to_profile(row) if row is not None else None
+
+    # -- construction ---------------------------------------------------------------------
+
+    @field_validator("gateway_options", mode="plain")
+    @classmethod
+    def _check_gateway_options(cls, value: object) -> GatewayOptions | None:
+        if value is None:
+            return None
+        return _options.validate_gateway_options(value, source="gateway_options")
+
+    @model_validator(mode="after")
+    def _set_cfgateway_grok_version(self) -> Self:
+        """Record the package version; unique name so the parent's validator still runs."""
+        self._add_version(_PACKAGE, __version__)
+        return self
+
+    @model_validator(mode="after")
+    def validate_environment(self) -> Self:
+        """Resolve the route, check every setting and build the transport.
+
+        Replaces `BaseChatOpenAI.validate_environment` on purpose (same name): that one builds
+        openai clients and reads `OPENAI_*` env vars; this one builds nothing per instance but
+        a small transport over HTTP clients shared by every model with the same settings.
+        """
+        if self.n is not None and self.n < 1:
+            msg = "`n` must be at least 1."
+            raise ValueError(msg)
+        if self.n is not None and self.n > 1 and self.streaming:
+            msg = "`n` must be 1 when `streaming=True`."
+            raise ValueError(msg)
+        if self.max_retries is not None and (
+            isinstance(self.max_retries, bool) or self.max_retries < 0
+        ):
+            msg = f"`max_retries` must be a whole number >= 0; got {self.max_retries!r}."
+            raise ValueError(msg)
+        _grok.refuse_live_search(self.model_kwargs)
+        url, endpoint = _gateway.resolve_chat_url(
+            base_url=self.gateway_base_url,
+            gateway_url=self.gateway_url,
+            account_id=self.account_id,
+            gateway_id=self.gateway_id,
+            endpoint=self.endpoint,
+        )
+        self._endpoint = endpoint
+        _gateway.wire_model(self.model_name, endpoint)  # a bad id fails now, not per call
+        row = _profiles.lookup(_gateway.wire_model(self.model_name, "grok"))
+        if row is not None and row.retired_to is not None:
+            warnings.warn(
+                f"{self.model_name} was retired by xAI on 2026-05-15; xAI silently serves "
+                f"{row.retired_to} instead (billed at its prices). Pass model={row.retired_to!r}.",
+                UserWarning,
+                stacklevel=2,
+            )
+        api_key = self.xai_api_key.get_secret_value() if self.xai_api_key else None
+        token = self.gateway_token.get_secret_value() if self.gateway_token else None
+        headers: dict[str, str] = {**_checked_default_headers(self.default_headers)}
+        if self.gateway_options:
+            headers.update(_options.gateway_option_headers(self.gateway_options))
+        headers.update(_gateway.credential_headers(api_key=api_key, gateway_token=token))
+        self._stored_keys = api_key is None
+        self._transport = ChatTransport(
+            url=url,
+            headers=headers,
+            timeout=self.request_timeout,
+            max_retries=2 if self.max_retries is None else self.max_retries,
+            http_client=self.http_client,
+            http_async_client=self.http_async_client,
+            proxy=self.openai_proxy,
+        )
+        if self.stream_usage is not False:
+            self.stream_usage = True
+        return self
+
+    # -- request shaping ------------------------------------------------------------------
+
+    def _get_request_payload(
+        self,
+        input_: LanguageModelInput,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """The JSON body sent to the gateway for `input_` (Chat Completions)."""
+        for name in _CALL_ONLY_KWARGS:
+            kwargs.pop(name, None)
+        messages = self._convert_input(input_).to_messages()
+        if stop is not None:
+            kwargs["stop"] = stop
+        payload: dict[str, Any] = {**self._default_params, **kwargs}
+        _grok.refuse_live_search(payload)
+        payload["messages"] = [_message_to_wire(m) for m in messages]
+        requested = payload.get("model") or self.model_name
+        payload["model"] = _gateway.wire_model(requested, self._endpoint)
+        bare = _gateway.wire_model(requested, "grok")
+        row = _profiles.lookup(bare)
+        if requested == self.model_name and self.profile is not None:
+            reasoning = bool(self.profile.get("reasoning_output"))
+        else:
+            reasoning = _grok.is_reasoning(bare, row)
+        response_format = payload.get("response_format")
+        if response_format is not None and _is_pydantic_class(response_format):
+            payload["response_format"] = _convert_to_openai_response_format(response_format)
+        if not payload.get("stream"):
+            payload.pop("stream", None)
+            payload.pop("stream_options", None)
+        return _grok.shape_request(payload, model=bare, reasoning=reasoning, row=row)
+
+    def _prepare(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_id: Any,
+        run_metadata: Mapping[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> _Request:
+        per_call = kwargs.get("gateway_options")
+        extra_headers = kwargs.get("extra_headers")
+        body = self._get_request_payload(messages, stop=stop, **kwargs)
+        headers: dict[str, str | None] = {}
+        if self._stored_keys:
+            # Stored keys: any Authorization (even a placeholder) would be forwarded and
+            # would silently disable the stored key, so remove it on every request.
+            headers["authorization"] = None
+        options = (
+            _options.validate_gateway_options(per_call, source="gateway_options")
+            if per_call
+            else None
+        )
+        config_metadata = (
+            _metadata_from_run(run_metadata) if self.gateway_metadata_from_config else {}
+        )
+        if config_metadata:
+            explicit = {
+                **((self.gateway_options or {}).get("metadata") or {}),
+                **((options or {}).get("metadata") or {}),
+            }
+            merged = {**config_metadata, **explicit}
+            keep = list(explicit) + [k for k in config_metadata if k not in explicit]
+            options = {
+                **(options or {}),
+                "metadata": {k: merged[k] for k in keep[:_MAX_GATEWAY_METADATA]},
+            }
+            options = _options.validate_gateway_options(options, source="gateway_options")
+        if options:
+            headers.update(_options.gateway_option_headers(options))
+        explicit_event_id = (options or {}).get("event_id") or (self.gateway_options or {}).get(
+            "event_id"
+        )
+        if self.event_id_from_run_id and run_id is not None and not explicit_event_id:
+            headers["cf-aig-event-id"] = str(run_id)
+        if extra_headers:
+            headers.update(_checked_default_headers(extra_headers, field="extra_headers"))
+        format_type = (body.get("response_format") or {}).get("type")
+        return _Request(body, headers or None, format_type == "json_schema")
+
+    # -- invoke ---------------------------------------------------------------------------
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        request = self._prepare(messages, stop, *_run_facts(run_manager), kwargs)
+        reply = self._transport.post(request.body, headers=request.headers)
+        return self._result_from_reply(reply.json, reply.headers, request)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        request = self._prepare(messages, stop, *_run_facts(run_manager), kwargs)
+        reply = await self._transport.apost(request.body, headers=request.headers)
+        return self._result_from_reply(reply.json, reply.headers, request)
+
+    def _result_from_reply(
+        self, data: dict[str, Any], headers: Mapping[str, str], request: _Request
+    ) -> ChatResult:
+        result = self._create_chat_result(data, _gateway_generation_info(headers))
+        if request.parse_json:
+            for generation in result.generations:
+                _attach_parsed(generation.message)
+        return result
+
+    def _create_chat_result(
+        self,
+        response: dict[str, Any] | Any,
+        generation_info: dict[str, Any] | None = None,
+    ) -> ChatResult:
+        result = super()._create_chat_result(response, generation_info)
+        data = response if isinstance(response, dict) else response.model_dump()
+        usage = data.get("usage")
+        llm_output = result.llm_output or {}
+        llm_output["model_provider"] = "xai"
+        for generation, choice in zip(result.generations, data.get("choices") or (), strict=False):
+            message = generation.message
+            message.response_metadata["model_provider"] = "xai"
+            wire_message = choice.get("message") or {}
+            if reasoning := wire_message.get("reasoning_content"):
+                message.additional_kwargs["reasoning_content"] = reasoning
+            if citations := data.get("citations"):
+                message.additional_kwargs["citations"] = citations
+            if usage and isinstance(message, AIMessage):
+                message.usage_metadata = _grok.usage_metadata(usage)
+                _add_cost(message.response_metadata, usage)
+        return result
+
+    # -- stream ---------------------------------------------------------------------------
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        *,
+        stream_usage: bool | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        request = self._prepare_stream(messages, stop, run_manager, stream_usage, kwargs)
+        with self._transport.stream(request.body, headers=request.headers) as stream:
+            reader = _ChunkReader(self, stream.headers, request)
+            for chunk in stream:
+                generation_chunk = reader.read(chunk)
+                if generation_chunk is None:
+                    continue
+                if run_manager:
+                    run_manager.on_llm_new_token(generation_chunk.text, chunk=generation_chunk)
+                yield generation_chunk
+            if (final := reader.finish()) is not None:
+                if run_manager:
+                    run_manager.on_llm_new_token(final.text, chunk=final)
+                yield final
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        *,
+        stream_usage: bool | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        request = self._prepare_stream(messages, stop, run_manager, stream_usage, kwargs)
+        async with self._transport.astream(request.body, headers=request.headers) as stream:
+            reader = _ChunkReader(self, stream.headers, request)
+            async for chunk in stream:
+                generation_chunk = reader.read(chunk)
+                if generation_chunk is None:
+                    continue
+                if run_manager:
+                    await run_manager.on_llm_new_token(
+                        generation_chunk.text, chunk=generation_chunk
+                    )
+                yield generation_chunk
+            if (final := reader.finish()) is not None:
+                if run_manager:
+                    await run_manager.on_llm_new_token(final.text, chunk=final)
+                yield final
+
+    def _prepare_stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        stream_usage: bool | None,
+        kwargs: dict[str, Any],
+    ) -> _Request:
+        kwargs["stream"] = True
+        if self._should_stream_usage(stream_usage, **kwargs):
+            kwargs["stream_options"] = {"include_usage": True}
+        return self._prepare(messages, stop, *_run_facts(run_manager), kwargs)
+
+    def _convert_chunk_to_generation_chunk(
+        self,
+        chunk: dict[str, Any],
+        default_chunk_class: type,
+        base_generation_info: dict[str, Any] | None,
+    ) -> ChatGenerationChunk | None:
+        generation_chunk = super()._convert_chunk_to_generation_chunk(
+            chunk, default_chunk_class, base_generation_info
+        )
+        if generation_chunk is None:
+            return None
+        message = generation_chunk.message
+        message.response_metadata["model_provider"] = "xai"
+        if choices := chunk.get("choices"):
+            delta = choices[0].get("delta") or {}
+            if reasoning := delta.get("reasoning_content"):
+                message.additional_kwargs["reasoning_content"] = reasoning
+        usage = chunk.get("usage")
+        # xAI repeats citations on the final usage chunk: keep the first copy only.
+        if (citations := chunk.get("citations")) and not usage:
+            message.additional_kwargs["citations"] = citations
+        if usage and isinstance(message, AIMessageChunk):
+            message.usage_metadata = _grok.usage_metadata(usage)
+            _add_cost(message.response_metadata, usage)
+        return generation_chunk
+
+    # -- config plumbing: RunnableConfig["configurable"]["gateway_options"] ---------------
+
+    def invoke(
+        self,
+        input: LanguageModelInput,  # noqa: A002 - LangChain's signature
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Invoke the model; `gateway_options` come from kwargs and `config["configurable"]`."""
+        return super().invoke(input, config, stop=stop, **_with_config_options(config, kwargs))
+
+    async def ainvoke(
+        self,
+        input: LanguageModelInput,  # noqa: A002
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AIMessage:
+        """Async `invoke`."""
+        return await super().ainvoke(
+            input, config, stop=stop, **_with_config_options(config, kwargs)
+        )
+
+    def stream(
+        self,
+        input: LanguageModelInput,  # noqa: A002
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[AIMessageChunk]:
+        """Stream the reply; gateway facts arrive on the first chunk only."""
+        return super().stream(input, config, stop=stop, **_with_config_options(config, kwargs))
+
+    def astream(
+        self,
+        input: LanguageModelInput,  # noqa: A002
+        config: RunnableConfig | None = None,
+        *,
+        stop: list[str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[AIMessageChunk]:
+        """Async `stream`."""
+        return super().astream(input, config, stop=stop, **_with_config_options(config, kwargs))
+
+    # -- tools and structured output ------------------------------------------------------
+
+    def with_structured_output(
+        self,
+        schema: Any = None,
+        *,
+        method: Literal["function_calling", "json_mode", "json_schema"] = "function_calling",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Structured output via tool calling (default), xAI's `json_schema`, or JSON mode.
+
+        `strict` is dropped for `function_calling`: xAI documents `strict` on functions as
+        unsupported (its arguments always follow the schema).
+        """
+        if method == "function_calling" and strict:
+            strict = None
+        return super().with_structured_output(
+            schema, method=method, include_raw=include_raw, strict=strict, **kwargs
+        )
+
+    # -- token counting without the network -----------------------------------------------
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """Offline token estimate: one id per 4 UTF-8 bytes (xAI's rough ratio).
+
+        `BaseChatOpenAI` uses tiktoken, which downloads encodings at run time; Grok's own
+        tokenizer is only reachable over the network (`/v1/tokenize-text`).
+        """
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        data = text.encode("utf-8")
+        return [int.from_bytes(data[i : i + 4], "big") for i in range(0, len(data), 4)]
+
+    def get_num_tokens(self, text: str) -> int:
+        """Offline token estimate: ceil(UTF-8 bytes / 4)."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
+        return math.ceil(len(text.encode("utf-8")) / 4)
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[Any] | None = None,
+        *,
+        allow_fetching_images: bool = False,
+    ) -> int:
+        """Offline estimate over the JSON the messages (and tools) are sent as."""
+        wire: list[Any] = [_message_to_wire(m) for m in messages]
+        if tools:
+            wire.append([_jsonable(t) for t in tools])
+        return self.get_num_tokens(json.dumps(wire, ensure_ascii=False, default=str))
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _message_to_wire(message: BaseMessage) -> dict[str, Any]:
+    """One LangChain message as an xAI Chat Completions message.
+
+    Assistant turns carry their `reasoning_content` back: xAI's prompt-caching guide asks
+    reasoning models to receive it again on later turns.
+    """
+    if not isinstance(message, AIMessage):
+        return _convert_message_to_dict(message)
+    wire = _convert_message_to_dict(_convert_from_v1_to_chat_completions(message))
+    reasoning = message.additional_kwargs.get("reasoning_content")
+    if not reasoning and isinstance(message.content, list):
+        reasoning = "".join(
+            block.get("reasoning", "")
+            for block in message.content
+            if isinstance(block, dict) and block.get("type") == "reasoning"
+        )
+    if reasoning:
+        wire["reasoning_content"] = reasoning
+    return wire
+
+
+def _jsonable(tool: Any) -> Any:
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    try:
+        return convert_to_openai_tool(tool)
+    except (TypeError, ValueError):
+        return str(tool)
+
+
+def _checked_default_headers(
+    headers: Mapping[str, Any] | None, *, field: str = "default_headers"
+) -> dict[str, str]:
+    """Headers as given, refusing names or values that would break or inject HTTP headers."""
+    if not headers:
+        return {}
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or not _is_token(name):
+            msg = f"`{field}` has an invalid header name {name!r}: use letters, digits and -."
+            raise ValueError(msg)
+        if not isinstance(value, str) or not _is_header_value(value):
+            msg = (
+                f"`{field}[{name!r}]` must be a string of printable ASCII without CR/LF; "
+                "encode other values first."
+            )
+            raise ValueError(msg)
+        checked[name.lower()] = value
+    return checked
+
+
+def _is_token(name: str) -> bool:
+    return all(c.isascii() and (c.isalnum() or c in "!#$%&'*+-.^_`|~") for c in name)
+
+
+def _is_header_value(value: str) -> bool:
+    return all(" " <= c <= "~" or c == "\t" for c in value)
+
+
+def _run_facts(
+    run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+) -> tuple[Any, Mapping[str, Any] | None]:
+    if run_manager is None:
+        return None, None
+    return run_manager.run_id, run_manager.metadata
+
+
+def _metadata_from_run(metadata: Mapping[str, Any] | None) -> dict[str, str | int | float | bool]:
+    """Up to 5 primitive user entries of a run's metadata (LangChain's own keys left out)."""
+    picked: dict[str, str | int | float | bool] = {}
+    for key, value in (metadata or {}).items():
+        if len(picked) == _MAX_GATEWAY_METADATA:
+            break
+        if key.startswith(_INTERNAL_METADATA_PREFIXES) or not isinstance(
+            value, str | int | float | bool
+        ):
+            continue
+        picked[key] = value
+    return picked
+
+
+def _with_config_options(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Fold `config["configurable"]["gateway_options"]` under any per-call options."""
+    configurable = (config or {}).get("configurable") or {}
+    from_config = configurable.get("gateway_options")
+    if not from_config:
+        return kwargs
+    options = _options.validate_gateway_options(
+        from_config, source='config["configurable"]["gateway_options"]'
+    )
+    per_call = kwargs.get("gateway_options")
+    if per_call:
+        options = _options.merge_gateway_options(
+            options, _options.validate_gateway_options(per_call, source="gateway_options")
+        )
+    return {**kwargs, "gateway_options": options}
+
+
+def _gateway_generation_info(headers: Mapping[str, str]) -> dict[str, Any]:
+    """`generation_info` for one response: `gateway` facts, mirrored for LangSmith."""
+    gateway = _gateway.parse_gateway_headers(headers)
+    if not gateway:
+        return {}
+    langsmith = {f"cf_aig_{key}": gateway[key] for key in _LANGSMITH_KEYS if key in gateway}
+    info: dict[str, Any] = {"gateway": gateway}
+    if langsmith:
+        info[GATEWAY_METADATA_RESPONSE_KEY] = langsmith
+    return info
+
+
+def _add_cost(response_metadata: dict[str, Any], usage: Mapping[str, Any]) -> None:
+    ticks = usage.get("cost_in_usd_ticks")
+    if isinstance(ticks, int) and not isinstance(ticks, bool):
+        response_metadata["cost_in_usd_ticks"] = ticks
+
+
+def _attach_parsed(message: BaseMessage) -> None:
+    """Give `json_schema` structured output its `parsed` value, as the SDK's `parse()` does."""
+    if isinstance(message.content, str) and message.content:
+        try:
+            message.additional_kwargs["parsed"] = json.loads(message.content)
+        except json.JSONDecodeError:
+            logger.debug("json_schema reply was not valid JSON; left unparsed")
+
+
+class _ChunkReader:
+    """Turns one response's wire chunks into LangChain chunks (shared by sync and async)."""
+
+    __slots__ = ("_base_info", "_chunk_class", "_convert", "_parse_json", "_text")
+
+    def __init__(
+        self, model: ChatCloudflareGrok, headers: Mapping[str, str], request: _Request
+    ) -> None:
+        self._convert: Callable[..., ChatGenerationChunk | None] = (
+            model._convert_chunk_to_generation_chunk
+        )
+        self._chunk_class: type[BaseMessageChunk] = AIMessageChunk
+        # Gateway facts ride on the first chunk only: merged chunks would concatenate them.
+        self._base_info: dict[str, Any] | None = _gateway_generation_info(headers)
+        self._parse_json = request.parse_json
+        self._text: list[str] = []
+
+    def read(self, chunk: dict[str, Any]) -> ChatGenerationChunk | None:
+        generation_chunk = self._convert(chunk, self._chunk_class, self._base_info)
+        if generation_chunk is None:
+            return None
+        self._base_info = None
+        self._chunk_class = generation_chunk.message.__class__
+        if self._parse_json and isinstance(generation_chunk.message.content, str):
+            self._text.append(generation_chunk.message.content)
+        return generation_chunk
+
+    def finish(self) -> ChatGenerationChunk | None:
+        """For `json_schema` streams, a last empty chunk carrying `parsed`."""
+        if not self._parse_json or not self._text:
+            return None
+        message = AIMessageChunk(content="")
+        message.content = "".join(self._text)
+        _attach_parsed(message)
+        message.content = ""
+        if "parsed" not in message.additional_kwargs:
+            return None
+        message.response_metadata["model_provider"] = "xai"
+        return ChatGenerationChunk(message=message)
