@@ -28,7 +28,7 @@ _REJECTED_BY_REASONING_MODELS = ("stop", "frequency_penalty", "presence_penalty"
 
 
 def is_reasoning(model: str, row: _profiles.GrokModel | None) -> bool:
-    """Whether `model` is a reasoning model; an unknown `grok-*` id counts as one (the safe side)."""
+    """Whether `model` reasons; an unknown `grok-*` id counts as reasoning (the safe side)."""
     if row is not None:
         return row.reasoning
     return model.startswith("grok-") and _profiles.UNKNOWN_GROK.reasoning

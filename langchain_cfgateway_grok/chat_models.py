@@ -117,14 +117,10 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     no `Authorization` header is sent at all, since the gateway forwards any key it sees.
     """
 
-    account_id: str | None = Field(
-        default_factory=from_env("CLOUDFLARE_ACCOUNT_ID", default=None)
-    )
+    account_id: str | None = Field(default_factory=from_env("CLOUDFLARE_ACCOUNT_ID", default=None))
     """Cloudflare account id (env `CLOUDFLARE_ACCOUNT_ID`)."""
 
-    gateway_id: str | None = Field(
-        default_factory=from_env("CLOUDFLARE_GATEWAY_ID", default=None)
-    )
+    gateway_id: str | None = Field(default_factory=from_env("CLOUDFLARE_GATEWAY_ID", default=None))
     """AI Gateway id (env `CLOUDFLARE_GATEWAY_ID`)."""
 
     gateway_token: SecretStr | None = Field(
@@ -138,9 +134,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     model sent as `grok/<model>`). Inferred from `base_url` when that is given."""
 
     gateway_url: str = Field(
-        default_factory=from_env(
-            "CLOUDFLARE_AI_GATEWAY_URL", default=_gateway.DEFAULT_GATEWAY_URL
-        )
+        default_factory=from_env("CLOUDFLARE_AI_GATEWAY_URL", default=_gateway.DEFAULT_GATEWAY_URL)
     )
     """Gateway root, `https://gateway.ai.cloudflare.com/v1` (env `CLOUDFLARE_AI_GATEWAY_URL`);
     point it at the emulator in tests so the real URL builder runs."""
@@ -215,7 +209,9 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         params["ls_provider"] = "xai"
         return params
 
-    def _get_invocation_params(self, stop: list[str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def _get_invocation_params(
+        self, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         params = super()._get_invocation_params(stop=stop, **kwargs)
         # Callbacks and tracers record these params: per-call headers may carry credentials.
         if isinstance(params.get("extra_headers"), Mapping):
