@@ -394,10 +394,9 @@ def _bool_text(value: bool) -> str:
 
 
 def _json_text(value: Mapping[str, object]) -> str:
-    # ASCII-safe and compact: every non-ASCII character is \u-escaped, and json.dumps leaves DEL
-    # (0x7F) alone, so escape it too; the result is printable ASCII, safe in a header.
-    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-    return text.replace("\x7f", "\\u007f") if "\x7f" in text else text
+    # Compact, and ASCII-safe: ensure_ascii escapes every character outside 0x20-0x7E (DEL
+    # included) as \uXXXX, so the result is printable ASCII and safe in a header.
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 def _ms_text(seconds: float) -> str:
