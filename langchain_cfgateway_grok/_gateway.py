@@ -449,6 +449,19 @@ def wire_model(model: str, endpoint: Endpoint) -> str:
     raise ValueError(msg)
 
 
+def xai_model_id(model: str) -> str | None:
+    """The bare xAI model id, for looking a model up in the profile table; never raises.
+
+    `grok-4.5`, `grok/grok-4.5` and `xai/grok-4.5` all give `grok-4.5`. A dynamic route
+    (`dynamic/<route>`) gives None: the gateway picks the model, so there is nothing to look up.
+    Any other prefix also gives None (`wire_model` refuses those anyway).
+    """
+    prefix, slash, rest = model.partition("/")
+    if not slash:
+        return model
+    return rest if prefix in _GROK_STRIPPED_PREFIXES and rest else None
+
+
 # --- credentials ---------------------------------------------------------------------------------
 
 

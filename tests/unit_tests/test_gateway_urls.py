@@ -22,6 +22,7 @@ from langchain_cfgateway_grok._gateway import (
     resolve_chat_url,
     same_origin,
     wire_model,
+    xai_model_id,
 )
 
 ACCT = "023e105f4ecef8ad9ca31a8372d0c353"
@@ -430,6 +431,22 @@ def test_wire_model_errors(model: str, endpoint: Any, fragments: list[str]) -> N
         wire_model(model, endpoint)
     for fragment in fragments:
         assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("grok-4.5", "grok-4.5"),
+        ("grok/grok-4.5", "grok-4.5"),
+        ("xai/grok-4.5", "grok-4.5"),
+        ("dynamic/support-route", None),
+        ("openai/gpt-5", None),
+        ("grok/", None),
+        ("", ""),
+    ],
+)
+def test_xai_model_id(model: str, expected: str | None) -> None:
+    assert xai_model_id(model) == expected
 
 
 # --- credentials ---------------------------------------------------------------------------------
