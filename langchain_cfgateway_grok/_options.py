@@ -258,6 +258,13 @@ def _check_custom_cost(value: object) -> object:
         raise _InvalidOptionError(
             expected, "pass a dict such as {'per_token_in': 1e-06}", got=value
         )
+    if not value:
+        raise _InvalidOptionError(
+            expected,
+            "give at least one price, or omit custom_cost (what the gateway does with an empty "
+            "cost object is undocumented)",
+            detail="got an empty mapping",
+        )
     clean: dict[str, float] = {}
     for name, price in value.items():
         if name not in CUSTOM_COST_KEYS:
@@ -368,8 +375,12 @@ def merge_gateway_options(*layers: GatewayOptions | None) -> GatewayOptions:
     """Merge validated option layers; later layers override earlier ones per key.
 
     Values are replaced whole, not merged inside: a later `metadata` replaces an earlier one
-    entirely, so the 5-entry limit holds for exactly what is sent. An empty `metadata` or
-    `custom_cost` therefore clears an earlier layer's value (and sends no header).
+    entirely, so the 5-entry limit holds for exactly what is sent, and `metadata={}` clears it.
+
+    Since each key renders to exactly one header and every valid value renders to one,
+    rendering commutes with merging: `gateway_option_headers(merge_gateway_options(a, b)) ==
+    {**gateway_option_headers(a), **gateway_option_headers(b)}`. So a model may render its
+    constructor options once and layer per-call headers over them.
 
     Returns:
         A new dict; the layers are not modified.
@@ -403,7 +414,6 @@ def _ms_text(seconds: float) -> str:
     return str(seconds_to_ms(seconds))
 
 
-_JSON_KEYS: Final = frozenset({"metadata", "custom_cost"})
 _RENDERERS: Final[dict[str, Callable[[Any], str]]] = {
     "cache_ttl": str,
     "cache_key": str,
@@ -427,8 +437,8 @@ def gateway_option_headers(options: GatewayOptions) -> dict[str, str]:
     """Render validated options as request headers (lower-case names, string values).
 
     Booleans become `true`/`false`; `first_byte_timeout` and `retry_delay` become whole
-    milliseconds (`seconds_to_ms`); `metadata` and `custom_cost` become compact ASCII-only JSON,
-    and an empty one sends no header.
+    milliseconds (`seconds_to_ms`); `metadata` and `custom_cost` become compact ASCII-only JSON
+    (an empty `metadata` is sent as `{}`, overriding metadata sent by an earlier layer).
 
     Args:
         options: Output of `validate_gateway_options` / `merge_gateway_options`.
@@ -438,8 +448,6 @@ def gateway_option_headers(options: GatewayOptions) -> dict[str, str]:
     """
     headers: dict[str, str] = {}
     for key, value in options.items():
-        if not value and key in _JSON_KEYS:
-            continue
         headers[OPTION_HEADERS[key]] = _RENDERERS[key](value)
     return headers
 

@@ -251,8 +251,8 @@ def test_metadata_json_is_ascii_safe_and_round_trips() -> None:
     assert json.loads(header) == metadata
 
 
-def test_empty_metadata_and_custom_cost_send_no_header() -> None:
-    assert headers_for({"metadata": {}, "custom_cost": {}}) == {}
+def test_empty_metadata_is_sent_as_an_empty_object() -> None:
+    assert headers_for({"metadata": {}}) == {"cf-aig-metadata": "{}"}
 
 
 def test_validation_copies_nested_mappings() -> None:
@@ -285,6 +285,7 @@ def test_any_mapping_is_accepted() -> None:
         ({"per_token_in": "0.1"}, ["'per_token_in' is '0.1'"]),
         ({"per_token_in": None}, ["'per_token_in' is None"]),
         (0.1, ["got 0.1"]),
+        ({}, ["got an empty mapping", "at least one price"]),
     ],
 )
 def test_invalid_custom_cost(cost: object, fragments: list[str]) -> None:
@@ -369,8 +370,13 @@ def test_merge_skips_none_and_empty_layers() -> None:
 
 
 def test_empty_metadata_in_a_later_layer_clears_it() -> None:
-    merged = merge_gateway_options({"metadata": {"a": 1}, "skip_cache": True}, {"metadata": {}})
-    assert gateway_option_headers(merged) == {"cf-aig-skip-cache": "true"}
+    earlier: GatewayOptions = {"metadata": {"a": 1}, "skip_cache": True}
+    later: GatewayOptions = {"metadata": {}}
+    expected = {"cf-aig-metadata": "{}", "cf-aig-skip-cache": "true"}
+    assert gateway_option_headers(merge_gateway_options(earlier, later)) == expected
+    # Same result when rendered per layer and layered as headers.
+    layered = {**gateway_option_headers(earlier), **gateway_option_headers(later)}
+    assert layered == expected
 
 
 def test_metadata_limit_holds_for_what_is_sent() -> None:
@@ -461,11 +467,7 @@ _metadata_values = st.one_of(
 def test_any_valid_metadata_renders_printable_ascii_json_that_round_trips(
     metadata: dict[str, Any],
 ) -> None:
-    header = headers_for({"metadata": metadata}).get("cf-aig-metadata")
-    if not metadata:
-        assert header is None
-        return
-    assert header is not None
+    header = headers_for({"metadata": metadata})["cf-aig-metadata"]
     assert header.isascii()
     assert header.isprintable()
     assert json.loads(header) == metadata
@@ -484,3 +486,40 @@ def test_header_text_is_sent_verbatim_or_refused(text: str) -> None:
     assert headers == {"cf-aig-cache-key": text, "cf-aig-event-id": text}
     assert "\r" not in text
     assert "\n" not in text
+
+
+_option_values: dict[str, st.SearchStrategy[Any]] = {
+    "cache_ttl": st.integers(60, 2_592_000),
+    "cache_key": st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1),
+    "skip_cache": st.booleans(),
+    "metadata": st.dictionaries(st.text(min_size=1, max_size=5), _metadata_values, max_size=5),
+    "custom_cost": st.dictionaries(
+        st.sampled_from(CUSTOM_COST_KEYS),
+        st.floats(min_value=0, allow_nan=False, allow_infinity=False),
+        min_size=1,
+    ),
+    "first_byte_timeout": st.floats(0.001, 1e6),
+    "max_attempts": st.integers(1, 5),
+    "retry_delay": st.floats(0.1, 5.0),
+    "backoff": st.sampled_from(["constant", "linear", "exponential"]),
+    "collect_log": st.booleans(),
+    "collect_log_payload": st.booleans(),
+    "event_id": st.uuids().map(str),
+    "byok_alias": st.sampled_from(["default", "prod", "team-a"]),
+    "no_wholesale": st.booleans(),
+    "zdr": st.booleans(),
+}
+_layers = st.fixed_dictionaries({}, optional=_option_values)
+
+
+@given(_layers, _layers, _layers)
+def test_rendering_commutes_with_merging(
+    a: dict[str, Any], b: dict[str, Any], c: dict[str, Any]
+) -> None:
+    layers = [validate_gateway_options(layer) for layer in (a, b, c)]
+    merged = gateway_option_headers(merge_gateway_options(*layers))
+    layered: dict[str, str] = {}
+    for layer in layers:
+        layered.update(gateway_option_headers(layer))
+    assert merged == layered
+    assert all(value.isascii() and value.isprintable() for value in merged.values())
