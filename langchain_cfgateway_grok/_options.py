@@ -116,7 +116,8 @@ CUSTOM_COST_KEYS: Final = (
     "per_cache_read_token",
     "per_cache_write_token",
 )
-# The gateway parses metadata in JavaScript: integers beyond 2**53 - 1 would lose digits.
+# The gateway runs on Workers (JavaScript), where JSON numbers are 64-bit floats: integers
+# beyond 2**53 - 1 would most likely be stored rounded. We refuse rather than risk it.
 _MAX_SAFE_INT: Final = 2**53 - 1
 
 
@@ -222,8 +223,8 @@ def _check_metadata(value: object) -> object:
             if not -_MAX_SAFE_INT <= item <= _MAX_SAFE_INT:
                 raise _InvalidOptionError(
                     expected,
-                    f"send {name!r} as a string: the gateway reads JSON numbers as 64-bit floats "
-                    "and would round it",
+                    f"send {name!r} as a string: the gateway (JavaScript) reads JSON numbers as "
+                    "64-bit floats and would likely round it",
                     detail=f"{where} is an int beyond 2**53 - 1",
                 )
             clean[name] = int(item)
@@ -307,7 +308,7 @@ _CHECKS: Final[dict[str, Callable[[object], object]]] = {
     "max_attempts": _check_int_range(
         *MAX_ATTEMPTS_RANGE,
         "",
-        "use 1 (no gateway retry) to 5, the gateway's maximum",
+        "use 1 to 5 (5 is the gateway's maximum)",
     ),
     "retry_delay": _check_seconds(
         *RETRY_DELAY_RANGE,
