@@ -10,8 +10,8 @@ def test_hello(cfgateway_emulator):
 ```
 
 `cfgateway_emulator` is function-scoped: each test gets fresh state (requests, logs, scripts,
-faults, cache, config) on a server started once per session. Its clock is a `FakeClock`; advance it with
-`cfgateway_emulator.clock.advance(seconds)`. Change a gateway for one test with
+faults, cache, config) on a server started once per session. Its clock is a `FakeClock`; advance
+it with `cfgateway_emulator.clock.advance(seconds)`. Change a gateway for one test with
 `cfgateway_emulator.set_gateway("gw", GatewayConfig(...))`; the next test starts from the defaults.
 """
 
