@@ -107,11 +107,13 @@ __all__ = [
     "error_from_response",
     "error_from_stream_event",
     "error_from_transport",
+    "gateway_code_of",
     "invalid_response_error",
     "stream_error",
 ]
 
 LOG_ID_HEADER = "cf-aig-log-id"
+SPEND_LIMIT_CODE = 2041  # 429 that will not succeed before the budget window passes: never retried
 _EXCERPT_CHARS = 200
 
 
@@ -338,6 +340,12 @@ def error_from_response(response: httpx2.Response) -> openai.APIStatusError:
     if cls is CloudflareGrokAPIStatusError and status == 408:
         info.is_retryable = True
     return error
+
+
+def gateway_code_of(response: httpx2.Response) -> int | None:
+    """The gateway error code in a response whose body was read, or None (never raises)."""
+    parsed = _loads_or_none(_response_text(response))
+    return _gateway_code(parsed) if isinstance(parsed, Mapping) else None
 
 
 def _classify_provider(
