@@ -112,8 +112,11 @@ class _Window:
     events: list[tuple[float, float]] = field(default_factory=list)
 
     def total(self, now: float, interval: float, technique: str) -> float:
-        start = now - interval if technique == "sliding" else now - (now % interval)
-        self.events = [(at, amount) for at, amount in self.events if at >= start]
+        if technique == "sliding":  # the last `interval` seconds, (now - interval, now]
+            self.events = [(at, amount) for at, amount in self.events if at > now - interval]
+        else:  # the current window [k * interval, (k + 1) * interval)
+            start = now - (now % interval)
+            self.events = [(at, amount) for at, amount in self.events if at >= start]
         return sum(amount for _, amount in self.events)
 
     def window_end(self, now: float, interval: float, technique: str) -> float:
