@@ -7,7 +7,7 @@ in docs/emulator-xai.md ("The model inside") and summarised below.
 Tool calls. The last user message *names* a tool when it contains the tool's name (any case;
 `_`/`-` may be written as spaces; camelCase may be split), or every content word of the name
 (the name's words minus generic ones such as `get`, `fetch`, `tool`, `function`, `my`), e.g.
-"weather" names `get_weather`. Each turn the model calls the named tools that have no result after
+"invoice" names `fetch_invoice`. Each turn the model calls the named tools that have no result after
 that user message, in order of first mention (all of them when parallel calls are allowed, else
 the first). `tool_choice`: `none` → no call; `required` → the named pending tools, else the first
 offered tool; `{"function": {"name"}}` → that tool, always. Arguments: `schema_values`.
@@ -41,7 +41,7 @@ from langchain_cfgateway_grok.emulator._xai.request import ChatRequest, ToolDef
 from langchain_cfgateway_grok.emulator._xai.schema_values import generate_value
 from langchain_cfgateway_grok.emulator._xai.tokens import BYTES_PER_TOKEN
 
-#: Words in a tool name that do not identify it ("get_weather" is named by "weather").
+#: Words in a tool name that do not identify it ("fetch_invoice" is named by "invoice").
 GENERIC_NAME_WORDS: frozenset[str] = frozenset(
     (
         "get", "fetch", "retrieve", "lookup", "look", "find", "call", "run", "invoke", "do",
@@ -52,7 +52,7 @@ ECHO_MAX_CHARS = 200
 RESULT_MAX_CHARS = 500
 EXCERPT_MAX_CHARS = 80
 
-_KEY_WORDS = r"(?:keys?|fields?|properties|property|attributes?|columns?)"
+_KEY_WORDS = r"\b(?:keys?|fields?|properties|property|attributes?|columns?)\b"
 # Identifiers in straight, curly (U+201C/U+201D, U+2018/U+2019) or back quotes.
 _QUOTED_IDENTIFIER = re.compile(r"[\"'`\u201c\u2018]([A-Za-z_][\w-]*)[\"'`\u201d\u2019]")
 _LISTED_KEYS = re.compile(
@@ -130,12 +130,12 @@ def requested_keys(text: str) -> list[str]:
     """Keys a JSON-mode prompt asks for, in order of appearance.
 
     In sentences that mention keys/fields/properties/attributes/columns: identifiers in quotes
-    or backticks, and identifiers listed right after the word ("keys setup and punchline").
+    or backticks, and identifiers listed right after the word ("keys title and year").
     """
     found: list[tuple[int, str]] = []
     for sentence in _SENTENCES.finditer(text):
         chunk = sentence.group()
-        if not re.search(r"\b" + _KEY_WORDS + r"\b", chunk, re.IGNORECASE):
+        if not re.search(_KEY_WORDS, chunk, re.IGNORECASE):
             continue
         offset = sentence.start()
         for match in _QUOTED_IDENTIFIER.finditer(chunk):

@@ -42,131 +42,26 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+")
 _TRAILING_PUNCTUATION = ".,;:!?"
 _SENTENCE_OPENERS = frozenset(".!?\u3002\uff01\uff1f\n")
 FALLBACK_MAX_CHARS = 200
-#: Words that open sentences without being names; any other capitalised word counts as a name
-#: even at the start of a sentence ("Alice is 30").
+#: Words that open sentences without being names.
 COMMON_OPENERS: frozenset[str] = frozenset(
     (
-        "a",
-        "about",
-        "after",
-        "all",
-        "also",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "before",
-        "but",
-        "by",
-        "can",
-        "could",
-        "create",
-        "define",
-        "describe",
-        "did",
-        "do",
-        "does",
-        "each",
-        "every",
-        "explain",
-        "find",
-        "for",
-        "from",
-        "generate",
-        "get",
-        "give",
-        "given",
-        "has",
-        "have",
-        "he",
-        "her",
-        "here",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "is",
-        "it",
-        "its",
-        "let",
-        "list",
-        "make",
-        "may",
-        "me",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "on",
-        "once",
-        "one",
-        "only",
-        "or",
-        "our",
-        "please",
-        "provide",
-        "put",
-        "return",
-        "say",
-        "she",
-        "should",
-        "show",
-        "so",
-        "some",
-        "summarize",
-        "tell",
-        "thank",
-        "thanks",
-        "that",
-        "the",
-        "their",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "to",
-        "translate",
-        "try",
-        "use",
-        "using",
-        "was",
-        "we",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "write",
-        "yes",
-        "you",
-        "your",
-        "hello",
-        "hi",
-        "hey",
-        "ok",
-        "okay",
-        "it's",
-        "i'm",
-        "let's",
-        "what's",
-        "that's",
-        "there's",
-        "here's",
+        "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be",
+        "because", "before", "but", "by", "can", "could", "create", "define", "describe", "did",
+        "do", "does", "each", "every", "explain", "find", "for", "from", "generate", "get",
+        "give", "given", "has", "have", "he", "her", "here", "his", "how", "i", "if", "in", "is",
+        "it", "its", "let", "list", "make", "may", "me", "my", "no", "not", "now", "of", "on",
+        "once", "one", "only", "or", "our", "please", "provide", "put", "return", "say", "she",
+        "should", "show", "so", "some", "summarize", "tell", "thank", "thanks", "that", "the",
+        "their", "then", "there", "these", "they", "this", "those", "to", "translate", "try",
+        "use", "using", "was", "we", "what", "when", "where", "which", "while", "who", "why",
+        "will", "with", "would", "write", "yes", "you", "your", "hello", "hi", "hey", "ok",
+        "okay", "it's", "i'm", "let's", "what's", "that's", "there's", "here's",
     )
-)
+)  # fmt: skip
+#: Words after which a sentence-initial capitalised word reads as a name ("Alice is 30").
+_NAME_FOLLOWERS = frozenset(("is", "are", "was", "were", "has", "had", "and", "or"))
+#: Capitalised jargon that is never a value ("Return JSON").
+NOT_NAMES = frozenset(("JSON", "XML", "YAML", "CSV", "API", "URL", "HTTP", "HTTPS", "SQL", "HTML"))
 
 
 @dataclass(frozen=True)
@@ -216,8 +111,24 @@ def _is_sentence_start(text: str, position: int) -> bool:
     return not before or before[-1] in _SENTENCE_OPENERS
 
 
+def _opens_a_name(text: str, match: re.Match[str]) -> bool:
+    """Whether a capitalised word that opens a sentence is a name, not just a capital.
+
+    It is when it is not a common opener and is followed by another capitalised word, by a
+    verb or conjunction that usually follows a name (`_NAME_FOLLOWERS`), or by the sentence end.
+    """
+    if match.group().casefold() in COMMON_OPENERS:
+        return False
+    after = text[match.end() :]
+    following = re.match(r"\s+([^\W_][\w'\u2019-]*)", after)
+    if following is None:
+        return not after.strip() or after.lstrip()[0] in ".!?,;:"
+    word = following.group(1)
+    return word[0].isupper() or word.casefold() in _NAME_FOLLOWERS
+
+
 def _names(text: str, blocked: list[tuple[int, int]]) -> list[Candidate]:
-    """Runs of capitalised words ("Pirate", "San Francisco"), minus common sentence openers."""
+    """Runs of capitalised words ("Oslo", "New Delhi"); see `_opens_a_name` for sentence starts."""
     names: list[Candidate] = []
     run: list[re.Match[str]] = []
 
@@ -229,18 +140,17 @@ def _names(text: str, blocked: list[tuple[int, int]]) -> list[Candidate]:
 
     for match in _WORD.finditer(text):
         word = match.group()
-        capitalised = word[0].isupper() and word != "I"
-        opener = not run and _is_sentence_start(text, match.start())
         usable = (
-            capitalised
+            word[0].isupper()
+            and word != "I"
+            and word not in NOT_NAMES
             and not _overlaps(match.start(), match.end(), blocked)
-            and not (opener and word.casefold() in COMMON_OPENERS)
         )
         if usable and run and text[run[-1].end() : match.start()] == " ":
             run.append(match)
             continue
         flush()
-        if usable:
+        if usable and (not _is_sentence_start(text, match.start()) or _opens_a_name(text, match)):
             run.append(match)
     flush()
     return names

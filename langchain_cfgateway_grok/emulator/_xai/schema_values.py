@@ -449,7 +449,9 @@ class _Generator:
         max_items = max(min(max_items, MAX_ARRAY_ITEMS), min_items)
         unique = schema.get("uniqueItems") is True
         out: list[Any] = []
-        while len(out) < max_items:
+        attempts = 0
+        while len(out) < max_items and attempts < 4 * MAX_ARRAY_ITEMS:
+            attempts += 1
             sub = self._item_schema(schema, len(out))
             needed = len(out) < min_items
             if sub is None or (depth > MINIMAL_DEPTH and not needed):
@@ -457,11 +459,12 @@ class _Generator:
             snapshot = self.pool.snapshot()
             value = self.generate(sub, depth + 1)
             consumed = self.pool.taken > snapshot[2]
-            duplicate = unique and any(json_equal(value, o) for o in out)
-            if not needed and (not consumed or duplicate):
+            if not needed and not consumed:
                 self.pool.restore(snapshot)
                 break
-            if duplicate:
+            if unique and any(json_equal(value, o) for o in out):
+                if not needed:
+                    continue  # a repeated prompt value: skip it, keep reading
                 value = self._distinct(sub, out, depth)
             out.append(value)
         return out
