@@ -243,11 +243,17 @@ def _encode_header(name: str, value: str) -> tuple[bytes, bytes]:
 class _Headers:
     """Transport headers merged once; per-call overrides merged per request (None removes)."""
 
-    __slots__ = ("encoded", "text")
+    __slots__ = ("encoded", "removed", "text")
 
-    def __init__(self, text: dict[str, str], encoded: dict[str, tuple[bytes, bytes]]) -> None:
+    def __init__(
+        self,
+        text: dict[str, str],
+        encoded: dict[str, tuple[bytes, bytes]],
+        removed: frozenset[str] = frozenset(),
+    ) -> None:
         self.text = text
         self.encoded = encoded
+        self.removed = removed  # names set to None: also dropped from a user client's defaults
 
     @classmethod
     def build(cls, headers: Mapping[str, str | None]) -> _Headers:
@@ -256,15 +262,18 @@ class _Headers:
     def merged(self, overrides: Mapping[str, str | None]) -> _Headers:
         text = dict(self.text)
         encoded = dict(self.encoded)
+        removed = set(self.removed)
         for raw_name, value in overrides.items():
             name = raw_name.lower()
             if value is None:
                 text.pop(name, None)
                 encoded.pop(name, None)
+                removed.add(name)
                 continue
             encoded[name] = _encode_header(name, value)
             text[name] = value
-        return _Headers(text, encoded)
+            removed.discard(name)
+        return _Headers(text, encoded, frozenset(removed))
 
 
 # -- replies and streams -------------------------------------------------------------------------
@@ -898,8 +907,8 @@ class ChatTransport:
             headers=headers.text,
             timeout=httpx2.USE_CLIENT_DEFAULT if self._user_timeout_unset else self._timeout,
         )
-        # A header removed per call (None) must not come back from the client's defaults.
-        for name in self._headers.text.keys() - headers.text.keys():
+        # A header removed (None) must not come back from the client's defaults.
+        for name in headers.removed:
             if name in request.headers:
                 del request.headers[name]
         return request
