@@ -9,7 +9,7 @@ by word, at most 16 characters each), then all tool calls whole in one chunk, th
 with an empty delta and the `finish_reason`. Content-bearing deltas carry `role: "assistant"`, as
 recorded xAI streams do. With `stream_options.include_usage` every chunk has `usage: null` and a
 final chunk with `choices: []` carries the usage; without it no chunk has a `usage` key.
-Citations ride on the first content chunk (or the finish chunk) and again on the usage chunk.
+Citations ride on the first content (or tool-call, else finish) chunk and again on the usage chunk.
 The gateway frames each chunk as `data: <json>` and appends `data: [DONE]`.
 """
 

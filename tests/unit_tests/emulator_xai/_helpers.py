@@ -42,13 +42,14 @@ def call(
     api_key: str | None = KEY,
     scripted: ScriptedReply | None = None,
     settings: XaiSettings | None = None,
+    now: float = NOW,
     **kwargs: Any,
 ) -> XaiResult:
     return chat_completions(
         request,
         api_key=api_key,
         scripted=scripted,
-        now=NOW,
+        now=now,
         settings=settings or XaiSettings(),
         **kwargs,
     )

@@ -390,7 +390,8 @@ def test_nonce_is_not_an_argument_value() -> None:
 
 @pytest.mark.parametrize("field", ["max_tokens", "max_completion_tokens"])
 def test_max_tokens_truncates_with_length(field: str) -> None:
-    answer = ok(body("héllo wörld " * 10, **{field: 5}))
+    limit: dict[str, Any] = {field: 5}
+    answer = ok(body("héllo wörld " * 10, **limit))
     choice = answer["choices"][0]
     assert choice["finish_reason"] == "length"
     content = choice["message"]["content"]

@@ -244,8 +244,9 @@ def schema_and_prompt(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
     schema = draw(documents())
     edges = interesting_words(schema)
     pool = st.one_of(prompt_words, st.sampled_from(edges)) if edges else prompt_words
-    words = draw(st.lists(pool, max_size=16))
-    if words and draw(st.booleans()):
+    words: list[str] = draw(st.lists(pool, max_size=16))
+    repeat: bool = draw(st.booleans())
+    if words and repeat:
         words += words[: draw(st.integers(1, len(words)))]  # repeated values test uniqueItems
     return schema, " ".join(words)
 
