@@ -78,6 +78,9 @@ def _validate(fault: Fault) -> None:
     if fault.times < 1:
         msg = f"`times` must be >= 1; got {fault.times}."
         raise ValueError(msg)
+    if fault.upstream_body is not None and fault.upstream_status is None:
+        msg = "`upstream_body` needs `upstream_status`."
+        raise ValueError(msg)
     edge_fields = {
         "status": fault.status,
         "body": fault.body,
@@ -101,9 +104,6 @@ def _validate(fault: Fault) -> None:
         raise ValueError(msg)
     if not fault.is_upstream and not used_edge:
         msg = "An empty fault does nothing: pass e.g. `upstream_status=503` or `status=429`."
-        raise ValueError(msg)
-    if fault.upstream_body is not None and fault.upstream_status is None:
-        msg = "`upstream_body` needs `upstream_status`."
         raise ValueError(msg)
     for name, code in (("upstream_status", fault.upstream_status), ("status", fault.status)):
         if code is not None and not 100 <= code <= 599:
