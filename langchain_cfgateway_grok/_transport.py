@@ -36,6 +36,7 @@ from langchain_cfgateway_grok._compat import is_legacy_httpx_client, request_err
 from langchain_cfgateway_grok._errors import (
     LOG_ID_HEADER,
     SPEND_LIMIT_CODE,
+    CloudflareGrokTimeoutError,
     IncompleteStreamError,
     MalformedStreamError,
     _excerpt,
@@ -319,15 +320,19 @@ class _StreamState:
     __slots__ = (
         "body",
         "buffered",
+        "chunk_timeout",
         "chunks",
         "headers",
+        "idle_since",
         "log_id",
         "request",
         "response",
         "status_code",
     )
 
-    def __init__(self, response: httpx2.Response, buffered: _Buffered) -> None:
+    def __init__(
+        self, response: httpx2.Response, buffered: _Buffered, chunk_timeout: float | None
+    ) -> None:
         self.response = response
         self.request = response.request
         self.headers = response.headers
@@ -337,6 +342,28 @@ class _StreamState:
         self.buffered = buffered if isinstance(buffered, list) else None
         self.body = buffered if isinstance(buffered, bytes) else None
         self.chunks = 0
+        self.chunk_timeout = chunk_timeout
+        self.idle_since: float | None = None  # first read without an event since the last one
+
+    def note_idle(self) -> None:
+        """A read completed no event (a keep-alive comment, part of a line): mind `chunk_timeout`.
+
+        Keep-alives reset the socket's read timeout, so a server sending only them would hold a
+        stream open forever; this bounds the wait for the next chunk in wall-clock time.
+        """
+        if self.chunk_timeout is None:
+            return
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        elif now - self.idle_since > self.chunk_timeout:
+            message = (
+                f"No stream chunk for {self.chunk_timeout} s (only keep-alives) after "
+                f"{self.chunks} chunks; raise the chunk timeout if the model thinks that long."
+            )
+            error = CloudflareGrokTimeoutError(self.request, message=message)
+            error.log_id = self.log_id
+            raise error
 
     def malformed(self, data: bytes, reason: str) -> Exception:
         detail = _excerpt(data.decode("utf-8", "replace"))
@@ -391,8 +418,14 @@ class SseStream:
 
     __slots__ = ("_state",)
 
-    def __init__(self, response: httpx2.Response, buffered: _Buffered = None) -> None:
-        self._state = _StreamState(response, buffered)
+    def __init__(
+        self,
+        response: httpx2.Response,
+        buffered: _Buffered = None,
+        *,
+        chunk_timeout: float | None = None,
+    ) -> None:
+        self._state = _StreamState(response, buffered, chunk_timeout)
 
     @property
     def headers(self) -> httpx2.Headers:
@@ -432,7 +465,12 @@ class SseStream:
         feed = decoder.feed
         try:
             for raw in source:
-                for data in feed(raw):
+                events = feed(raw)
+                if not events:
+                    state.note_idle()
+                    continue
+                state.idle_since = None
+                for data in events:
                     # Hot path: a JSON object payload. Everything else goes to `state.decode`.
                     if data[:1] == b"{" and type(data) is bytes:
                         try:
@@ -489,8 +527,14 @@ class AsyncSseStream:
 
     __slots__ = ("_state",)
 
-    def __init__(self, response: httpx2.Response, buffered: _Buffered = None) -> None:
-        self._state = _StreamState(response, buffered)
+    def __init__(
+        self,
+        response: httpx2.Response,
+        buffered: _Buffered = None,
+        *,
+        chunk_timeout: float | None = None,
+    ) -> None:
+        self._state = _StreamState(response, buffered, chunk_timeout)
 
     @property
     def headers(self) -> httpx2.Headers:
@@ -530,7 +574,12 @@ class AsyncSseStream:
         feed = decoder.feed
         try:
             async for raw in source:
-                for data in feed(raw):
+                events = feed(raw)
+                if not events:
+                    state.note_idle()
+                    continue
+                state.idle_since = None
+                for data in events:
                     if data[:1] == b"{" and type(data) is bytes:
                         try:
                             value = parse_json(data)
@@ -754,6 +803,8 @@ class ChatTransport:
         proxy: Proxy URL for the shared clients (not combinable with user clients).
         limits: Pool limits for the shared clients (default: the SDK's, 1,000 connections).
         verify: TLS verification for the shared clients: True, False, a CA path or an SSLContext.
+        chunk_timeout: Wall-clock seconds a stream may go without a chunk while bytes (keep-alive
+            comments) still arrive; None (default) leaves only the read timeout.
         sleep: How to wait between retries (tests inject a fake; default `time.sleep`).
         asleep: The async twin of `sleep` (default `asyncio.sleep`).
     """
@@ -761,6 +812,7 @@ class ChatTransport:
     __slots__ = (
         "_asleep",
         "_async_client",
+        "_chunk_timeout",
         "_extensions",
         "_headers",
         "_host",
@@ -786,6 +838,7 @@ class ChatTransport:
         proxy: str | None = None,
         limits: httpx2.Limits | None = None,
         verify: bool | str | ssl.SSLContext = True,
+        chunk_timeout: float | None = None,
         sleep: Callable[[float], object] = time.sleep,
         asleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
@@ -811,6 +864,14 @@ class ChatTransport:
         self._key = _client_key(self._timeout, proxy, limits or DEFAULT_LIMITS, verify)
         self._sync_client = http_client
         self._async_client = http_async_client
+        if chunk_timeout is not None and (
+            isinstance(chunk_timeout, bool)
+            or not isinstance(chunk_timeout, (int, float))
+            or not chunk_timeout > 0
+        ):
+            msg = f"`chunk_timeout` must be seconds > 0 or None, got {chunk_timeout!r}."
+            raise ValueError(msg)
+        self._chunk_timeout = chunk_timeout
         self._sleep = sleep
         self._asleep = asleep
         self._user_timeout_unset = timeout is None
@@ -853,7 +914,7 @@ class ChatTransport:
         """
         response = self._send(encode_body(body), self._call_headers(headers), stream=True)
         try:
-            yield SseStream(response, self._buffered(response))
+            yield SseStream(response, self._buffered(response), chunk_timeout=self._chunk_timeout)
         finally:
             response.close()
 
@@ -864,7 +925,9 @@ class ChatTransport:
         """The async twin of `stream`."""
         response = await self._asend(encode_body(body), self._call_headers(headers), stream=True)
         try:
-            yield AsyncSseStream(response, self._buffered(response))
+            yield AsyncSseStream(
+                response, self._buffered(response), chunk_timeout=self._chunk_timeout
+            )
         finally:
             await response.aclose()
 

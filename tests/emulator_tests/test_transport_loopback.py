@@ -420,6 +420,28 @@ def test_stalled_stream_ends_within_the_read_timeout_async(server: LoopbackServe
     assert caught.value.log_id == LOG_ID
 
 
+def keep_alives_forever(conn: socket.socket, srv: LoopbackServer) -> bool:
+    """One chunk, then only `: ping` comments every 50 ms: the socket never goes quiet."""
+    conn.sendall(SSE_HEAD + chunked(sse_events(1)[0]))
+    while not srv.stop.wait(0.05):
+        conn.sendall(chunked(b": ping\n\n"))
+    return False
+
+
+@pytest.mark.parametrize("operation", ["stream", "astream"])
+def test_keep_alive_only_stream_ends_within_the_chunk_timeout(
+    server: LoopbackServer, operation: str
+) -> None:
+    server.default = keep_alives_forever
+    transport, _ = make(server, timeout=5.0, chunk_timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(errors.CloudflareGrokTimeoutError) as caught:
+        run_operation(transport, operation)
+    assert 0.3 <= time.monotonic() - started < 2.0  # the 5 s read timeout never fires
+    assert "No stream chunk for 0.3 s" in str(caught.value)
+    assert caught.value.log_id == LOG_ID
+
+
 def test_guardrails_buffered_body_for_a_stream(server: LoopbackServer) -> None:
     server.default = respond()
     transport, _ = make(server)

@@ -946,6 +946,8 @@ def test_body_encoding_matches_the_sdk() -> None:
         ({"max_retries": 1.5}, "max_retries"),
         ({"timeout": -1.0}, "timeout"),
         ({"timeout": "soon"}, "timeout"),
+        ({"chunk_timeout": 0}, "chunk_timeout"),
+        ({"chunk_timeout": -5.0}, "chunk_timeout"),
         ({"url": "ftp://x/y"}, "http"),
         ({"url": "/relative/path"}, "http"),
         ({"proxy": "http://proxy:3128", "http_client": httpx2.Client()}, "proxy"),
