@@ -95,7 +95,14 @@ def chat_completions(
     )
     if request.stream:
         return XaiResult(
-            200, chunks=render_chunks(envelope, turns, usage, include_usage=request.include_usage)
+            200,
+            chunks=render_chunks(
+                envelope,
+                turns,
+                usage,
+                include_usage=request.include_usage,
+                role_every_delta=settings.role_in_every_delta,
+            ),
         )
     return XaiResult(200, body=render_completion(envelope, turns, usage))
 

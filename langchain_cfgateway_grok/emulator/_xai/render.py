@@ -127,28 +127,34 @@ def _chunk(
 
 
 def _choice_chunks(
-    envelope: Envelope, turn: AssistantTurn, index: int, include_usage: bool
+    envelope: Envelope, turn: AssistantTurn, index: int, include_usage: bool, role_every_delta: bool
 ) -> list[dict[str, Any]]:
-    def delta_chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-        return _chunk(
-            envelope, [{"index": index, "delta": delta, "finish_reason": finish}], include_usage
-        )
-
-    chunks = [
-        delta_chunk({"role": "assistant", "reasoning_content": p})
-        for p in split_text(turn.reasoning or "")
+    deltas: list[dict[str, Any]] = [
+        {"reasoning_content": p} for p in split_text(turn.reasoning or "")
     ]
-    content = [
-        delta_chunk({"role": "assistant", "content": p}) for p in split_text(turn.text or "")
-    ]
+    content: list[dict[str, Any]] = [{"content": p} for p in split_text(turn.text or "")]
     if turn.tool_calls:
-        content.append(
-            delta_chunk({"role": "assistant", "tool_calls": _tool_calls(envelope, turn, index)})
+        content.append({"tool_calls": _tool_calls(envelope, turn, index)})
+    deltas += content
+    finish: dict[str, Any] = {}
+    for position, delta in enumerate([*deltas, finish]):
+        if position == 0 or (role_every_delta and delta is not finish):
+            delta["role"] = "assistant"
+    chunks = [
+        _chunk(envelope, [{"index": index, "delta": d, "finish_reason": None}], include_usage)
+        for d in deltas
+    ]
+    chunks.append(
+        _chunk(
+            envelope,
+            [{"index": index, "delta": finish, "finish_reason": turn.finish_reason}],
+            include_usage,
         )
-    finish = delta_chunk({}, turn.finish_reason)
+    )
     if turn.citations and index == 0:
-        (content[0] if content else finish)["citations"] = list(turn.citations)
-    return [*chunks, *content, finish]
+        first_content = len(deltas) - len(content)
+        chunks[first_content]["citations"] = list(turn.citations)
+    return chunks
 
 
 def render_chunks(
@@ -157,11 +163,23 @@ def render_chunks(
     usage: dict[str, Any],
     *,
     include_usage: bool,
+    role_every_delta: bool = False,
 ) -> list[dict[str, Any]]:
-    """The `chat.completion.chunk` objects in order (without SSE framing)."""
+    """The `chat.completion.chunk` objects in order (without SSE framing).
+
+    Args:
+        envelope: Shared fields.
+        turns: One assistant turn per choice.
+        usage: The usage object (sent last when `include_usage`).
+        include_usage: `stream_options.include_usage`.
+        role_every_delta: Repeat `role` on every non-final delta (`XaiSettings`).
+
+    Returns:
+        The chunks.
+    """
     chunks: list[dict[str, Any]] = []
     for index, turn in enumerate(turns):
-        chunks.extend(_choice_chunks(envelope, turn, index, include_usage))
+        chunks.extend(_choice_chunks(envelope, turn, index, include_usage, role_every_delta))
     if include_usage:
         final = _chunk(envelope, [], include_usage=False)
         final["usage"] = usage

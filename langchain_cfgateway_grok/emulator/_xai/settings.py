@@ -30,6 +30,11 @@ class XaiSettings:
             (xai-api.md §1.6). False answers "Model not found".
         context_window_override: Use this many tokens as every model's context window instead
             of the table's (lets tests reach the context-length error with small prompts).
+        role_in_every_delta: Repeat `role: "assistant"` on every stream delta instead of only the
+            first. A 2024 grok-beta capture did so; whether current models do is Unconfirmed
+            (xai-api.md §1.4). Off by default: the openai SDK's stream helper concatenates a
+            repeated role ("assistantassistant..."), which xAI's documented SDK compatibility
+            makes unlikely today. Turn it on to test a client's robustness.
     """
 
     emit_reasoning_content: bool = True
@@ -37,3 +42,4 @@ class XaiSettings:
     retired_endpoint_status: Literal[404, 410] = 410
     grok_3_mini_available: bool = True
     context_window_override: int | None = None
+    role_in_every_delta: bool = False

@@ -87,13 +87,12 @@ def test_stream_order_reasoning_then_content_then_tools_then_finish(name: str) -
         assert chunk["usage"] is None  # xai-api.md §1.2: other chunks carry usage: null
         (choice,) = chunk["choices"]
         delta = choice["delta"]
-        kind = (
-            "finish"
-            if choice["finish_reason"]
-            else next(k for k in ("reasoning_content", "content", "tool_calls") if k in delta)
-        )
-        if kind != "finish":
-            assert delta["role"] == "assistant"
+        if choice["finish_reason"]:
+            kind = "finish"
+        else:
+            kind = next(k for k in ("reasoning_content", "content", "tool_calls") if k in delta)
+        # The role rides on the first delta of each choice only.
+        assert ("role" in delta) == (choice["index"] not in by_choice)
         by_choice.setdefault(choice["index"], []).append(kind)
     rank = {"reasoning_content": 0, "content": 1, "tool_calls": 2, "finish": 3}
     for kinds in by_choice.values():
@@ -181,6 +180,22 @@ def test_ids_change_with_the_clock_and_the_body() -> None:
     forced = call(body("a"), now=1.0, completion_id_override="fixed-id").body
     assert forced is not None
     assert forced["id"] == "fixed-id"
+
+
+def test_role_in_every_delta_switch() -> None:
+    repeated = XaiSettings(role_in_every_delta=True)
+    chunks = stream(body("Tell me about Oslo"), settings=repeated)
+    *deltas, finish = chunks
+    assert all(c["choices"][0]["delta"]["role"] == "assistant" for c in deltas)
+    assert finish["choices"][0]["delta"] == {}
+
+
+def test_an_empty_turn_puts_the_role_on_the_finish_chunk() -> None:
+    from langchain_cfgateway_grok.emulator._xai import ScriptedReply
+
+    (only,) = stream(body("x"), scripted=ScriptedReply())
+    assert only["choices"][0]["delta"] == {"role": "assistant"}
+    assert only["choices"][0]["finish_reason"] == "stop"
 
 
 def test_reasoning_switch_also_applies_to_streams() -> None:
