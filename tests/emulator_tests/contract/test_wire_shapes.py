@@ -186,3 +186,26 @@ def test_sse_is_sent_incrementally(cfgateway_emulator: GatewayEmulator) -> None:
                 arrivals.append(time.monotonic() - started)
     assert arrivals[0] < 0.3
     assert arrivals[-1] >= 0.4
+
+
+async def test_async_httpx2_streams_incrementally(cfgateway_emulator: GatewayEmulator) -> None:
+    """Sync and async clients share one server; async reads each SSE event as it is sent."""
+    cfgateway_emulator.faults.add(stall_after_chunks=1, stall_seconds=0.3)
+    async with httpx2.AsyncClient() as client:
+        started = time.monotonic()
+        async with client.stream(
+            "POST",
+            origin(cfgateway_emulator.url) + GROK_PATH,
+            json=chat(stream=True),
+            headers=XAI_AUTH,
+        ) as response:
+            lines = [
+                (line, time.monotonic() - started)
+                async for line in response.aiter_lines()
+                if line.startswith("data: ")
+            ]
+    assert lines[0][1] < 0.25
+    assert lines[-1] == ("data: [DONE]", lines[-1][1])
+    assert lines[-1][1] >= 0.3
+    sync = post(cfgateway_emulator.url)  # the sync client on the same server
+    assert sync.status_code == 200
