@@ -9,17 +9,19 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
 
+import httpx2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import LanguageModelInput, ModelProfile
-from langchain_core.language_models.chat_models import LangSmithParams
+from langchain_core.language_models import LangSmithParams, LanguageModelInput, ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, BaseMessageChunk
+from langchain_core.messages.block_translators.openai import (
+    _convert_from_v1_to_chat_completions,
+)
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils._gateway import GATEWAY_METADATA_RESPONSE_KEY
 from langchain_openai.chat_models.base import (
     BaseChatOpenAI,
-    _convert_from_v1_to_chat_completions,
     _convert_message_to_dict,
     _convert_to_openai_response_format,
     _is_pydantic_class,
@@ -27,7 +29,7 @@ from langchain_openai.chat_models.base import (
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
-from langchain_cfgateway_grok import _gateway, _grok, _options, _profiles
+from langchain_cfgateway_grok import _content_blocks, _gateway, _grok, _options, _profiles
 from langchain_cfgateway_grok._options import GatewayOptions
 from langchain_cfgateway_grok._transport import ChatTransport
 from langchain_cfgateway_grok._version import __version__
@@ -43,6 +45,11 @@ _LANGSMITH_KEYS = ("log_id", "cache_status", "request_id", "event_id", "step")
 #: RunnableConfig metadata that is LangChain's own, never a user's gateway metadata.
 _INTERNAL_METADATA_PREFIXES = ("ls_", "lc_", "langgraph_", "checkpoint_")
 _MAX_GATEWAY_METADATA = 5
+
+#: The openai SDK's default client timeout (`openai._constants.DEFAULT_TIMEOUT`).
+_SDK_DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=5.0)
+
+_content_blocks.register()
 
 
 class _Request(NamedTuple):
@@ -172,7 +179,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     model_config = ConfigDict(populate_by_name=True)
 
     _transport: ChatTransport = PrivateAttr()
-    _endpoint: str = PrivateAttr(default="grok")
+    _endpoint: _gateway.Endpoint = PrivateAttr(default="grok")
     _stored_keys: bool = PrivateAttr(default=False)
 
     # -- identity -------------------------------------------------------------------------
@@ -200,7 +207,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         return "cfgateway-grok-chat"
 
     @property
-    def endpoint_in_use(self) -> str:
+    def endpoint_in_use(self) -> _gateway.Endpoint:
         """The route actually used: `endpoint`, or what `base_url` implied."""
         return self._endpoint
 
@@ -219,7 +226,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         return params
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        row = _profiles.lookup(_gateway.wire_model(self.model_name, "grok"))
+        bare = _gateway.xai_model_id(self.model_name)
+        row = _profiles.lookup(bare) if bare is not None else None
         return _profiles.to_profile(row) if row is not None else None
 
     # -- construction ---------------------------------------------------------------------
@@ -266,7 +274,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         )
         self._endpoint = endpoint
         _gateway.wire_model(self.model_name, endpoint)  # a bad id fails now, not per call
-        row = _profiles.lookup(_gateway.wire_model(self.model_name, "grok"))
+        bare = _gateway.xai_model_id(self.model_name)
+        row = _profiles.lookup(bare) if bare is not None else None
         if row is not None and row.retired_to is not None:
             warnings.warn(
                 f"{self.model_name} was retired by xAI on 2026-05-15; xAI silently serves "
@@ -284,7 +293,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         self._transport = ChatTransport(
             url=url,
             headers=headers,
-            timeout=self.request_timeout,
+            timeout=_client_timeout(self.request_timeout),
             max_retries=2 if self.max_retries is None else self.max_retries,
             http_client=self.http_client,
             http_async_client=self.http_async_client,
@@ -314,7 +323,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         payload["messages"] = [_message_to_wire(m) for m in messages]
         requested = payload.get("model") or self.model_name
         payload["model"] = _gateway.wire_model(requested, self._endpoint)
-        bare = _gateway.wire_model(requested, "grok")
+        bare = _gateway.xai_model_id(requested) or requested
         row = _profiles.lookup(bare)
         if requested == self.model_name and self.profile is not None:
             reasoning = bool(self.profile.get("reasoning_output"))
@@ -353,10 +362,13 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             _metadata_from_run(run_metadata) if self.gateway_metadata_from_config else {}
         )
         if config_metadata:
-            explicit = {
-                **((self.gateway_options or {}).get("metadata") or {}),
-                **((options or {}).get("metadata") or {}),
-            }
+            # A per-call `metadata` replaces the constructor's whole (one header, one value);
+            # config entries then fill the slots left, up to the gateway's five.
+            explicit = dict(
+                (options or {}).get("metadata")
+                or (self.gateway_options or {}).get("metadata")
+                or {}
+            )
             merged = {**config_metadata, **explicit}
             keep = list(explicit) + [k for k in config_metadata if k not in explicit]
             options = {
@@ -527,7 +539,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 
     def invoke(
         self,
-        input: LanguageModelInput,  # noqa: A002 - LangChain's signature
+        input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
         stop: list[str] | None = None,
@@ -538,7 +550,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 
     async def ainvoke(
         self,
-        input: LanguageModelInput,  # noqa: A002
+        input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
         stop: list[str] | None = None,
@@ -551,7 +563,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 
     def stream(
         self,
-        input: LanguageModelInput,  # noqa: A002
+        input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
         stop: list[str] | None = None,
@@ -562,7 +574,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 
     def astream(
         self,
-        input: LanguageModelInput,  # noqa: A002
+        input: LanguageModelInput,
         config: RunnableConfig | None = None,
         *,
         stop: list[str] | None = None,
@@ -627,6 +639,25 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _client_timeout(timeout: Any) -> float | httpx2.Timeout | None:
+    """The client timeout; unset means the openai SDK's default (600 s, 5 s to connect)."""
+    if timeout is None:
+        return _SDK_DEFAULT_TIMEOUT
+    if isinstance(timeout, tuple):
+        connect, read = timeout
+        return httpx2.Timeout(read, connect=connect)
+    if isinstance(timeout, httpx2.Timeout | int | float) and not isinstance(timeout, bool):
+        if isinstance(timeout, int | float) and timeout <= 0:
+            msg = f"`timeout` must be a positive number of seconds; got {timeout!r}."
+            raise ValueError(msg)
+        return timeout
+    msg = (
+        f"`timeout` must be seconds (a number), a (connect, read) tuple or an httpx2.Timeout; "
+        f"got {type(timeout).__name__}."
+    )
+    raise ValueError(msg)
 
 
 def _message_to_wire(message: BaseMessage) -> dict[str, Any]:
