@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import httpx2
@@ -42,11 +43,14 @@ def chat(text: str = "hello", *, model: str = MODEL, **extra: Any) -> dict[str, 
 
 
 def post(
-    url: str, path: str = GROK_PATH, body: Any = None, headers: dict[str, str] | None = None
+    url: str,
+    path: str = GROK_PATH,
+    body: Any = None,
+    headers: Mapping[str, str | None] | None = None,
 ) -> httpx2.Response:
-    """POST JSON to the emulator with the xAI key unless `headers` say otherwise."""
-    sent = {**XAI_AUTH, **(headers or {})}
-    sent = {name: value for name, value in sent.items() if value is not None}
+    """POST JSON to the emulator with the xAI key; a header set to None is not sent."""
+    merged: dict[str, str | None] = {**XAI_AUTH, **(headers or {})}
+    sent = {name: value for name, value in merged.items() if value is not None}
     return httpx2.post(origin(url) + path, json=chat() if body is None else body, headers=sent)
 
 

@@ -17,7 +17,7 @@ from tests.emulator_tests.contract._support import post
 GOOD = "xai-good-key-1"
 TEAM = "xai-team-key-2"
 STORED = GatewayConfig(auth_tokens=["cf-t"], stored_keys={"default": GOOD, "team": TEAM})
-GATEWAY_AUTH = {"cf-aig-authorization": "Bearer cf-t", "authorization": None}
+GATEWAY_AUTH: dict[str, str | None] = {"cf-aig-authorization": "Bearer cf-t", "authorization": None}
 
 
 def test_request_key_is_forwarded_even_when_keys_are_stored() -> None:

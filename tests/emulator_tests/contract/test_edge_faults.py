@@ -9,6 +9,7 @@ plain text, e.g. `error code: 1010`"), broken SSE (xai-api.md §1.4), late or st
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx2
 import pytest
@@ -58,7 +59,7 @@ def test_status_fault_for_the_next_n_requests(cfgateway_emulator: GatewayEmulato
     ],
 )
 def test_429_with_and_without_retry_after(
-    cfgateway_emulator: GatewayEmulator, kwargs: dict[str, float], header: str, value: str | None
+    cfgateway_emulator: GatewayEmulator, kwargs: dict[str, Any], header: str, value: str | None
 ) -> None:
     cfgateway_emulator.faults.add(status=429, **kwargs)
     response = post(cfgateway_emulator.url)

@@ -496,6 +496,8 @@ def test_log_entry_fields(cfgateway_emulator: GatewayEmulator) -> None:
     assert entry.tokens_in == usage["prompt_tokens"]
     assert entry.tokens_out == usage["total_tokens"] - usage["prompt_tokens"]
     assert entry.custom_cost == {"per_token_in": 0.5, "per_token_out": 1.0}
+    assert entry.tokens_in is not None
+    assert entry.tokens_out is not None
     assert entry.cost == pytest.approx(entry.tokens_in * 0.5 + entry.tokens_out * 1.0)
     assert entry.request_body["messages"][0]["content"] == "hello"
     assert entry.response_body == response.json()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from openai.types.chat import ChatCompletion
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from langchain_cfgateway_grok.emulator import (
     GatewayConfig,
@@ -18,7 +18,7 @@ from langchain_cfgateway_grok.emulator import (
 )
 from tests.emulator_tests.contract._support import MODEL, REASONING_MODEL, XAI_KEY
 
-MESSAGES = [{"role": "user", "content": "What is Cloudflare?"}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "What is Cloudflare?"}]
 
 
 def _client(emu: GatewayEmulator, endpoint: str = "grok") -> openai.OpenAI:

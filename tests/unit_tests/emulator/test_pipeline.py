@@ -29,8 +29,8 @@ def _handle(state: EmulatorState, headers: dict[str, str], body: bytes = BODY) -
 
 
 def _code(answer: Answer) -> int | None:
-    body = json.loads(answer.body)
-    return body.get("internalCode")
+    code = json.loads(answer.body).get("internalCode")
+    return code if isinstance(code, int) else None
 
 
 def test_authentication_comes_before_rate_limiting() -> None:
