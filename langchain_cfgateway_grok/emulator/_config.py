@@ -8,6 +8,7 @@ are the emulator's best guess and are listed in docs/emulator.md.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -103,9 +104,9 @@ class GatewayConfig:
 
     exists: bool = True
     """False: every request answers 400/2001."""
-    auth_tokens: Collection[str] = ()
+    auth_tokens: Collection[str] = field(default=(), repr=False)
     """Non-empty: requests need `cf-aig-authorization: Bearer <one of these>` (else 401/2009)."""
-    stored_keys: Mapping[str, str] = field(default_factory=dict)
+    stored_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     """BYOK xAI keys by alias (`default` is used without `cf-aig-byok-alias`). Only consulted when
     the request has no `Authorization`. Needs `auth_tokens`, as on Cloudflare."""
     byok_only: bool = False
@@ -133,6 +134,14 @@ class GatewayConfig:
     """Gateway backoff; `cf-aig-backoff` overrides."""
     request_timeout_ms: int | None = None
     """Gateway time-to-first-byte limit; `cf-aig-request-timeout` overrides."""
+
+    def __repr__(self) -> str:
+        # Tokens and keys are secrets: show how many tokens and which aliases, never the values.
+        fields = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr
+        )
+        secrets = f"auth_tokens=<{len(self.auth_tokens)}>, stored_keys=<{sorted(self.stored_keys)}>"
+        return f"GatewayConfig({secrets}, {fields})"
 
     def __post_init__(self) -> None:
         if isinstance(self.auth_tokens, str):

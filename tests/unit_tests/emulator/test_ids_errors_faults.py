@@ -172,3 +172,12 @@ def test_encode_body(body: object, kind: str | None, expected: tuple[bytes, str]
 def test_gateway_config_validation(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises((ValueError, TypeError), match=match):
         GatewayConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_gateway_config_repr_hides_secrets() -> None:
+    config = GatewayConfig(auth_tokens=["tok-secret"], stored_keys={"default": "xai-secret"})
+    text = repr(config)
+    assert "tok-secret" not in text
+    assert "xai-secret" not in text
+    assert "auth_tokens=<1>" in text
+    assert "stored_keys=<['default']>" in text
