@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import pytest_socket
+
+# The emulator's fixtures (`cfgateway_emulator`), enabled explicitly as users do.
+pytest_plugins = ["langchain_cfgateway_grok.emulator.pytest_plugin"]
 
 #: Every environment variable the package (or a peer it could fall back to) reads.
 CREDENTIAL_ENV_VARS = (
@@ -38,7 +39,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CREDENTIAL_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
-    yield
