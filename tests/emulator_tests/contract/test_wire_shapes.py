@@ -209,3 +209,13 @@ async def test_async_httpx2_streams_incrementally(cfgateway_emulator: GatewayEmu
     assert lines[-1][1] >= 0.3
     sync = post(cfgateway_emulator.url)  # the sync client on the same server
     assert sync.status_code == 200
+
+
+def test_xai_settings_reach_the_emulated_xai() -> None:
+    """`GatewayEmulator(xai_settings=...)` configures the xAI side (docs/emulator-xai.md)."""
+    from langchain_cfgateway_grok.emulator import XaiSettings
+
+    body = {"model": "grok-beta", "max_tokens": 8, "messages": [{"role": "user", "content": "x"}]}
+    with GatewayEmulator(xai_settings=XaiSettings(retired_endpoint_status=404)) as emu:
+        response = post(emu.url, "/v1/acct/gw/grok/v1/messages", body)
+    assert response.status_code == 404
