@@ -26,6 +26,7 @@ from langchain_openai.chat_models.base import (
     _convert_to_openai_response_format,
     _is_pydantic_class,
 )
+from openai.lib._parsing._completions import type_to_response_format_param
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
@@ -331,6 +332,14 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             reasoning = _grok.is_reasoning(bare, row)
         response_format = payload.get("response_format")
         if response_format is not None and _is_pydantic_class(response_format):
+            # What the openai SDK's `parse()` sends for a pydantic class: its strict schema.
+            payload["response_format"] = type_to_response_format_param(response_format)
+        elif isinstance(response_format, dict) and response_format.get("type") not in (
+            None,
+            "text",
+            "json_object",
+            "json_schema",
+        ):
             payload["response_format"] = _convert_to_openai_response_format(response_format)
         if not payload.get("stream"):
             payload.pop("stream", None)
