@@ -104,6 +104,7 @@ __all__ = [
     "MalformedStreamError",
     "MidStreamError",
     "UnknownStoredKeyError",
+    "body_excerpt",
     "error_from_response",
     "error_from_stream_event",
     "error_from_transport",
@@ -356,13 +357,13 @@ def _classify_provider(
     if message is not None:
         return _provider_class(status, message), _with_key_hint(message, message)
     if parsed is not _NOT_JSON:
-        detail = f"JSON error body: {_excerpt(text)}"
+        detail = f"JSON error body: {body_excerpt(text)}"
     elif not text.strip():
         detail = "empty response body"
     else:
         content_type = response.headers.get("content-type", "")
         kind = content_type.split(";", 1)[0].strip() or "no content-type"
-        detail = f"non-JSON response ({kind}): {_excerpt(text)}"
+        detail = f"non-JSON response ({kind}): {body_excerpt(text)}"
     return _status_class(status), detail
 
 
@@ -473,12 +474,12 @@ def error_from_stream_event(
     error_member = payload.get("error", payload) if isinstance(payload, Mapping) else payload
     if isinstance(error_member, Mapping):
         text = error_member.get("message")
-        detail = text if isinstance(text, str) and text else _excerpt(json.dumps(error_member))
+        detail = text if isinstance(text, str) and text else body_excerpt(json.dumps(error_member))
     elif isinstance(error_member, str):
         code = payload.get("code") if isinstance(payload, Mapping) else None
         detail = f"xAI: {error_member}" + (f" ({code})" if code not in (None, "") else "")
     else:
-        detail = _excerpt(json.dumps(error_member, default=str))
+        detail = body_excerpt(json.dumps(error_member, default=str))
     error = stream_error(
         MidStreamError,
         f"The stream reported an error after it started: {detail}",
@@ -573,7 +574,7 @@ def _loads_or_none(text: str) -> Any:
         return _NOT_JSON
 
 
-def _excerpt(text: str) -> str:
+def body_excerpt(text: str) -> str:
     """A short, printable, one-line excerpt of a body (HTML reduced to its title or text)."""
     if "<" in text and ">" in text:
         title = _TITLE.search(text)

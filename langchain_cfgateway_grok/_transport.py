@@ -39,7 +39,7 @@ from langchain_cfgateway_grok._errors import (
     CloudflareGrokTimeoutError,
     IncompleteStreamError,
     MalformedStreamError,
-    _excerpt,
+    body_excerpt,
     error_from_response,
     error_from_stream_event,
     error_from_transport,
@@ -297,7 +297,7 @@ def _json_object(response: httpx2.Response) -> dict[str, Any]:
     try:
         value = parse_json(content)
     except ValueError:
-        detail = f"not JSON: {_excerpt(content.decode('utf-8', 'replace'))}"
+        detail = f"not JSON: {body_excerpt(content.decode('utf-8', 'replace'))}"
         raise invalid_response_error(response, detail) from None
     if type(value) is not dict:
         detail = f"expected a JSON object, got {type(value).__name__}"
@@ -366,7 +366,7 @@ class _StreamState:
             raise error
 
     def malformed(self, data: bytes, reason: str) -> Exception:
-        detail = _excerpt(data.decode("utf-8", "replace"))
+        detail = body_excerpt(data.decode("utf-8", "replace"))
         message = f"Malformed stream after {self.chunks} chunks: {reason}: {detail}"
         return stream_error(MalformedStreamError, message, request=self.request, log_id=self.log_id)
 
