@@ -32,7 +32,7 @@ from typing_extensions import Self
 
 from langchain_cfgateway_grok import _content_blocks, _gateway, _grok, _options, _profiles
 from langchain_cfgateway_grok._options import GatewayOptions
-from langchain_cfgateway_grok._transport import ChatTransport
+from langchain_cfgateway_grok._transport import DEFAULT_TIMEOUT, ChatTransport
 from langchain_cfgateway_grok._version import __version__
 
 logger = logging.getLogger("langchain_cfgateway_grok")
@@ -46,9 +46,6 @@ _LANGSMITH_KEYS = ("log_id", "cache_status", "request_id", "event_id", "step")
 #: RunnableConfig metadata that is LangChain's own, never a user's gateway metadata.
 _INTERNAL_METADATA_PREFIXES = ("ls_", "lc_", "langgraph_", "checkpoint_")
 _MAX_GATEWAY_METADATA = 5
-
-#: The openai SDK's default client timeout (`openai._constants.DEFAULT_TIMEOUT`).
-_SDK_DEFAULT_TIMEOUT = httpx2.Timeout(600.0, connect=5.0)
 
 _content_blocks.register()
 
@@ -299,6 +296,9 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             http_client=self.http_client,
             http_async_client=self.http_async_client,
             proxy=self.openai_proxy,
+            # langchain-openai's stream_chunk_timeout (env LANGCHAIN_OPENAI_STREAM_CHUNK_TIMEOUT_S,
+            # default 120 s; 0 or None disables): the longest wait for the next chunk.
+            chunk_timeout=self.stream_chunk_timeout or None,
         )
         if self.stream_usage is not False:
             self.stream_usage = True
@@ -653,7 +653,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 def _client_timeout(timeout: Any) -> float | httpx2.Timeout | None:
     """The client timeout; unset means the openai SDK's default (600 s, 5 s to connect)."""
     if timeout is None:
-        return _SDK_DEFAULT_TIMEOUT
+        return DEFAULT_TIMEOUT
     if isinstance(timeout, tuple):
         connect, read = timeout
         return httpx2.Timeout(read, connect=connect)
