@@ -124,9 +124,10 @@ async def test_stored_keys_mode_async_paths() -> None:
 def test_user_http_client_still_gets_every_gateway_header() -> None:
     import httpx2
 
-    with _stored_keys_emulator() as emu, httpx2.Client(
-        headers={"authorization": "Bearer placeholder", "x-team": "ai"}
-    ) as client:
+    with (
+        _stored_keys_emulator() as emu,
+        httpx2.Client(headers={"authorization": "Bearer placeholder", "x-team": "ai"}) as client,
+    ):
         model = ChatCloudflareGrok(
             account_id=ACCOUNT,
             gateway_id="byok",
