@@ -46,6 +46,9 @@ _LANGSMITH_KEYS = ("log_id", "cache_status", "request_id", "event_id", "step")
 #: RunnableConfig metadata that is LangChain's own, never a user's gateway metadata.
 _INTERNAL_METADATA_PREFIXES = ("ls_", "lc_", "langgraph_", "checkpoint_")
 _MAX_GATEWAY_METADATA = 5
+_XAI = "xai"
+#: `cf-aig-provider` values that mean xAI served the answer (the gateway's slug is `grok`).
+_XAI_PROVIDER_SLUGS = frozenset({"grok", "xai"})
 
 _content_blocks.register()
 
@@ -436,13 +439,19 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         generation_info: dict[str, Any] | None = None,
     ) -> ChatResult:
         result = super()._create_chat_result(response, generation_info)
+        provider = _served_provider(generation_info)
+        llm_output = result.llm_output or {}
+        llm_output["model_provider"] = provider
+        if provider != _XAI:
+            # A dynamic route served another provider: its answer is plain OpenAI schema.
+            for generation in result.generations:
+                generation.message.response_metadata["model_provider"] = provider
+            return result
         data = response if isinstance(response, dict) else response.model_dump()
         usage = data.get("usage")
-        llm_output = result.llm_output or {}
-        llm_output["model_provider"] = "xai"
         for generation, choice in zip(result.generations, data.get("choices") or (), strict=False):
             message = generation.message
-            message.response_metadata["model_provider"] = "xai"
+            message.response_metadata["model_provider"] = _XAI
             wire_message = choice.get("message") or {}
             if reasoning := wire_message.get("reasoning_content"):
                 message.additional_kwargs["reasoning_content"] = reasoning
@@ -524,13 +533,24 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         default_chunk_class: type,
         base_generation_info: dict[str, Any] | None,
     ) -> ChatGenerationChunk | None:
+        return self._chunk_from_wire(chunk, default_chunk_class, base_generation_info, _XAI)
+
+    def _chunk_from_wire(
+        self,
+        chunk: dict[str, Any],
+        default_chunk_class: type,
+        base_generation_info: dict[str, Any] | None,
+        provider: str,
+    ) -> ChatGenerationChunk | None:
         generation_chunk = super()._convert_chunk_to_generation_chunk(
             chunk, default_chunk_class, base_generation_info
         )
         if generation_chunk is None:
             return None
         message = generation_chunk.message
-        message.response_metadata["model_provider"] = "xai"
+        message.response_metadata["model_provider"] = provider
+        if provider != _XAI:
+            return generation_chunk
         if choices := chunk.get("choices"):
             delta = choices[0].get("delta") or {}
             if reasoning := delta.get("reasoning_content"):
@@ -779,6 +799,14 @@ def _gateway_generation_info(headers: Mapping[str, str]) -> dict[str, Any]:
     return info
 
 
+def _served_provider(generation_info: Mapping[str, Any] | None) -> str:
+    """`"xai"`, unless a dynamic route reports (`cf-aig-provider`) another provider served."""
+    provider = ((generation_info or {}).get("gateway") or {}).get("provider")
+    if not isinstance(provider, str) or provider.lower() in _XAI_PROVIDER_SLUGS:
+        return _XAI
+    return provider.lower()
+
+
 def _add_cost(response_metadata: dict[str, Any], usage: Mapping[str, Any]) -> None:
     ticks = usage.get("cost_in_usd_ticks")
     if isinstance(ticks, int) and not isinstance(ticks, bool):
@@ -797,22 +825,21 @@ def _attach_parsed(message: BaseMessage) -> None:
 class _ChunkReader:
     """Turns one response's wire chunks into LangChain chunks (shared by sync and async)."""
 
-    __slots__ = ("_base_info", "_chunk_class", "_convert", "_parse_json", "_text")
+    __slots__ = ("_base_info", "_chunk_class", "_convert", "_parse_json", "_provider", "_text")
 
     def __init__(
         self, model: ChatCloudflareGrok, headers: Mapping[str, str], request: _Request
     ) -> None:
-        self._convert: Callable[..., ChatGenerationChunk | None] = (
-            model._convert_chunk_to_generation_chunk
-        )
+        self._convert: Callable[..., ChatGenerationChunk | None] = model._chunk_from_wire
         self._chunk_class: type[BaseMessageChunk] = AIMessageChunk
         # Gateway facts ride on the first chunk only: merged chunks would concatenate them.
         self._base_info: dict[str, Any] | None = _gateway_generation_info(headers)
+        self._provider = _served_provider(self._base_info)
         self._parse_json = request.parse_json
         self._text: list[str] = []
 
     def read(self, chunk: dict[str, Any]) -> ChatGenerationChunk | None:
-        generation_chunk = self._convert(chunk, self._chunk_class, self._base_info)
+        generation_chunk = self._convert(chunk, self._chunk_class, self._base_info, self._provider)
         if generation_chunk is None:
             return None
         self._base_info = None
@@ -831,5 +858,5 @@ class _ChunkReader:
         message.content = ""
         if "parsed" not in message.additional_kwargs:
             return None
-        message.response_metadata["model_provider"] = "xai"
+        message.response_metadata["model_provider"] = self._provider
         return ChatGenerationChunk(message=message)

@@ -247,3 +247,37 @@ def test_scripted_citations_and_cost_reach_the_message(
     ticks = message.response_metadata["cost_in_usd_ticks"]
     assert isinstance(ticks, int)
     assert ticks > 0
+
+
+def test_dynamic_route_reports_what_served(cfgateway_emulator: GatewayEmulator) -> None:
+    from langchain_cfgateway_grok.emulator import DynamicRoute
+
+    cfgateway_emulator.set_gateway(
+        "dyn",
+        GatewayConfig(
+            auth_tokens=["cf-token"], dynamic_routes={"support": DynamicRoute(model="grok-4.3")}
+        ),
+    )
+    model = ChatCloudflareGrok(
+        account_id=ACCOUNT,
+        gateway_id="dyn",
+        gateway_url=cfgateway_emulator.url,
+        api_key="xai-k",
+        gateway_token="cf-token",
+        endpoint="compat",
+        model="dynamic/support",
+    )
+    message = model.invoke("Hello there.")
+    assert cfgateway_emulator.requests[-1].body["model"] == "dynamic/support"
+    gateway = message.response_metadata["gateway"]
+    assert gateway["model"] == "grok-4.3"
+    assert gateway["provider"] == "grok"
+    assert message.response_metadata["model_provider"] == "xai"
+    assert message.additional_kwargs.get("reasoning_content")  # Grok parsing ran
+    chunks = list(model.stream("Hello there."))
+    assert chunks[0].response_metadata["gateway"]["model"] == "grok-4.3"
+
+
+def test_dynamic_route_on_the_grok_endpoint_is_refused() -> None:
+    with pytest.raises(ValueError, match="compat"):
+        ChatCloudflareGrok(account_id=ACCOUNT, gateway_id="gw", api_key="k", model="dynamic/r")
