@@ -39,7 +39,12 @@ logger = logging.getLogger("langchain_cfgateway_grok")
 
 _PACKAGE = "langchain-cfgateway-grok"
 #: Keyword arguments that are ours, never part of the xAI body.
-_CALL_ONLY_KWARGS = ("gateway_options", "extra_headers", "ls_structured_output_format")
+_CALL_ONLY_KWARGS = (
+    "gateway_options",
+    "extra_headers",
+    "ls_structured_output_format",
+    "prompt_cache_key",
+)
 #: Gateway facts mirrored into LangSmith run metadata (`ls_gateway_info`). `model` and
 #: `provider` are left out on purpose: there they would override `ls_provider="xai"`.
 _LANGSMITH_KEYS = ("log_id", "cache_status", "request_id", "event_id", "step")
@@ -155,6 +160,11 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     """Gateway controls for every call (see `GatewayOptions`); per-call options override them
     key by key."""
 
+    prompt_cache_key: str | None = None
+    """A stable conversation id so repeated turns hit xAI's prompt cache: sent as the
+    `x-grok-conv-id` header on Chat Completions and as `prompt_cache_key` on the Responses API.
+    Settable per call too (`invoke(..., prompt_cache_key="...")`)."""
+
     gateway_metadata_from_config: bool = False
     """Opt-in: send up to 5 primitive `RunnableConfig` metadata entries (not LangChain's own
     `ls_*`/`lc_*` keys) as `cf-aig-metadata`, after any explicit `metadata` option."""
@@ -266,6 +276,10 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             msg = f"`max_retries` must be a whole number >= 0; got {self.max_retries!r}."
             raise ValueError(msg)
         _grok.refuse_live_search(self.model_kwargs)
+        if self.prompt_cache_key is not None:
+            _checked_default_headers(
+                {"x-grok-conv-id": self.prompt_cache_key}, field="prompt_cache_key"
+            )
         url, endpoint = _gateway.resolve_chat_url(
             base_url=self.gateway_base_url,
             gateway_url=self.gateway_url,
@@ -359,6 +373,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     ) -> _Request:
         per_call = kwargs.get("gateway_options")
         extra_headers = kwargs.get("extra_headers")
+        conversation = kwargs.get("prompt_cache_key") or self.prompt_cache_key
         body = self._get_request_payload(messages, stop=stop, **kwargs)
         headers: dict[str, str | None] = {}
         if self._stored_keys:
@@ -395,6 +410,11 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         )
         if self.event_id_from_run_id and run_id is not None and not explicit_event_id:
             headers["cf-aig-event-id"] = str(run_id)
+        if conversation:
+            # xAI routes a conversation to the same cache by this header (xai-api.md §1.2).
+            headers.update(
+                _checked_default_headers({"x-grok-conv-id": conversation}, field="prompt_cache_key")
+            )
         if extra_headers:
             headers.update(_checked_default_headers(extra_headers, field="extra_headers"))
         format_type = (body.get("response_format") or {}).get("type")
