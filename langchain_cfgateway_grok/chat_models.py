@@ -17,9 +17,10 @@ from langchain_core.messages.block_translators.openai import (
     _convert_from_v1_to_chat_completions,
 )
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig, ensure_config
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils._gateway import GATEWAY_METADATA_RESPONSE_KEY
+from langchain_core.utils.uuid import uuid7
 from langchain_openai.chat_models.base import (
     BaseChatOpenAI,
     _convert_message_to_dict,
@@ -52,6 +53,8 @@ _LANGSMITH_KEYS = ("log_id", "cache_status", "request_id", "event_id", "step")
 _INTERNAL_METADATA_PREFIXES = ("ls_", "lc_", "langgraph_", "checkpoint_")
 _MAX_GATEWAY_METADATA = 5
 _XAI = "xai"
+#: Private keyword carrying (run id, config metadata) from our entry points to `_prepare`.
+_RUN_KWARG = "_cfgateway_run"
 #: `cf-aig-provider` values that mean xAI served the answer (the gateway's slug is `grok`).
 _XAI_PROVIDER_SLUGS = frozenset({"grok", "xai"})
 
@@ -230,6 +233,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     def _get_invocation_params(
         self, stop: list[str] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
+        kwargs.pop(_RUN_KWARG, None)  # plumbing, not a parameter
         params = super()._get_invocation_params(stop=stop, **kwargs)
         # Callbacks and tracers record these params: per-call headers may carry credentials.
         if isinstance(params.get("extra_headers"), Mapping):
@@ -429,7 +433,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        request = self._prepare(messages, stop, *_run_facts(run_manager), kwargs)
+        request = self._prepare(messages, stop, *_run_facts(run_manager, kwargs), kwargs)
         reply = self._transport.post(request.body, headers=request.headers)
         return self._result_from_reply(reply.json, reply.headers, request)
 
@@ -440,7 +444,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        request = self._prepare(messages, stop, *_run_facts(run_manager), kwargs)
+        request = self._prepare(messages, stop, *_run_facts(run_manager, kwargs), kwargs)
         reply = await self._transport.apost(request.body, headers=request.headers)
         return self._result_from_reply(reply.json, reply.headers, request)
 
@@ -545,7 +549,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         kwargs["stream"] = True
         if self._should_stream_usage(stream_usage, **kwargs):
             kwargs["stream_options"] = {"include_usage": True}
-        return self._prepare(messages, stop, *_run_facts(run_manager), kwargs)
+        return self._prepare(messages, stop, *_run_facts(run_manager, kwargs), kwargs)
 
     def _convert_chunk_to_generation_chunk(
         self,
@@ -595,7 +599,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         **kwargs: Any,
     ) -> AIMessage:
         """Invoke the model; `gateway_options` come from kwargs and `config["configurable"]`."""
-        return super().invoke(input, config, stop=stop, **_with_config_options(config, kwargs))
+        config, kwargs = _call_kwargs(config, kwargs)
+        return super().invoke(input, config, stop=stop, **kwargs)
 
     async def ainvoke(
         self,
@@ -606,9 +611,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         **kwargs: Any,
     ) -> AIMessage:
         """Async `invoke`."""
-        return await super().ainvoke(
-            input, config, stop=stop, **_with_config_options(config, kwargs)
-        )
+        config, kwargs = _call_kwargs(config, kwargs)
+        return await super().ainvoke(input, config, stop=stop, **kwargs)
 
     def stream(
         self,
@@ -619,7 +623,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         **kwargs: Any,
     ) -> Iterator[AIMessageChunk]:
         """Stream the reply; gateway facts arrive on the first chunk only."""
-        return super().stream(input, config, stop=stop, **_with_config_options(config, kwargs))
+        config, kwargs = _call_kwargs(config, kwargs)
+        return super().stream(input, config, stop=stop, **kwargs)
 
     def astream(
         self,
@@ -630,7 +635,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         **kwargs: Any,
     ) -> AsyncIterator[AIMessageChunk]:
         """Async `stream`."""
-        return super().astream(input, config, stop=stop, **_with_config_options(config, kwargs))
+        config, kwargs = _call_kwargs(config, kwargs)
+        return super().astream(input, config, stop=stop, **kwargs)
 
     # -- tools and structured output ------------------------------------------------------
 
@@ -770,10 +776,22 @@ def _is_header_value(value: str) -> bool:
 
 def _run_facts(
     run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+    kwargs: dict[str, Any],
 ) -> tuple[Any, Mapping[str, Any] | None]:
-    if run_manager is None:
-        return None, None
-    return run_manager.run_id, run_manager.metadata
+    """The run id and metadata of this call: from the run manager, else from our entry points.
+
+    langchain-core 1.8 calls `_stream` without a run manager (from `stream()`, and from
+    `invoke()` when streaming), so `invoke`/`stream` and their async twins fix the run id in
+    the config up front and hand it down under a private keyword that never reaches the body
+    or the traced invocation params.
+    """
+    handed_down = kwargs.pop(_RUN_KWARG, None)
+    if run_manager is not None:
+        return run_manager.run_id, run_manager.metadata
+    if handed_down is not None:
+        run_id, metadata = handed_down
+        return run_id, metadata
+    return None, None
 
 
 def _metadata_from_run(metadata: Mapping[str, Any] | None) -> dict[str, str | int | float | bool]:
@@ -790,12 +808,21 @@ def _metadata_from_run(metadata: Mapping[str, Any] | None) -> dict[str, str | in
     return picked
 
 
-def _with_config_options(config: RunnableConfig | None, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Fold `config["configurable"]["gateway_options"]` under any per-call options."""
-    configurable = (config or {}).get("configurable") or {}
+def _call_kwargs(
+    config: RunnableConfig | None, kwargs: dict[str, Any]
+) -> tuple[RunnableConfig, dict[str, Any]]:
+    """Config and kwargs for one call: a fixed run id, and `configurable` gateway options.
+
+    `config["configurable"]["gateway_options"]` is folded under any per-call options.
+    """
+    config = ensure_config(config)
+    run_id = config.get("run_id") or uuid7()
+    config["run_id"] = run_id
+    kwargs = {**kwargs, _RUN_KWARG: (run_id, config.get("metadata") or {})}
+    configurable = config.get("configurable") or {}
     from_config = configurable.get("gateway_options")
     if not from_config:
-        return kwargs
+        return config, kwargs
     options = _options.validate_gateway_options(
         from_config, source='config["configurable"]["gateway_options"]'
     )
@@ -804,7 +831,8 @@ def _with_config_options(config: RunnableConfig | None, kwargs: dict[str, Any]) 
         options = _options.merge_gateway_options(
             options, _options.validate_gateway_options(per_call, source="gateway_options")
         )
-    return {**kwargs, "gateway_options": options}
+    kwargs["gateway_options"] = options
+    return config, kwargs
 
 
 def _gateway_generation_info(headers: Mapping[str, str]) -> dict[str, Any]:

@@ -51,12 +51,6 @@ from tests.emulator_tests._gateway_e2e import (
 )
 
 CACHED = GatewayConfig(cache_ttl=600)
-STREAM_RUN_BUG = (
-    "bug: langchain-core 1.8 calls _stream/_astream without run_manager, so the model's stream "
-    "paths never see the run id or run metadata (chat_models._prepare_stream/_run_facts)"
-)
-
-
 @pytest.fixture
 def emu(cfgateway_emulator: GatewayEmulator) -> GatewayEmulator:  # noqa: F811
     """The shared loopback emulator, reset before and after each test (fake clock)."""
@@ -721,7 +715,6 @@ def test_an_explicit_run_id_becomes_the_event_id(emu: GatewayEmulator) -> None:
     assert emu.logs[-1].event_id == str(run_id)
 
 
-@pytest.mark.xfail(reason=STREAM_RUN_BUG, strict=True)
 def test_event_id_defaults_to_the_run_id_on_stream(emu: GatewayEmulator) -> None:
     handler = ChatRunIds()
     chunks = list(make_model(emu).stream("hi", config={"callbacks": [handler]}))
@@ -730,7 +723,6 @@ def test_event_id_defaults_to_the_run_id_on_stream(emu: GatewayEmulator) -> None
     assert chunks[0].response_metadata["gateway"]["event_id"] == str(run_id)
 
 
-@pytest.mark.xfail(reason=STREAM_RUN_BUG, strict=True)
 async def test_event_id_defaults_to_the_run_id_on_astream(emu: GatewayEmulator) -> None:
     handler = ChatRunIds()
     model = make_model(emu)
@@ -739,7 +731,6 @@ async def test_event_id_defaults_to_the_run_id_on_astream(emu: GatewayEmulator) 
     assert emu.requests[-1].headers.get("cf-aig-event-id") == str(run_id)
 
 
-@pytest.mark.xfail(reason=STREAM_RUN_BUG, strict=True)
 def test_event_id_defaults_to_the_run_id_when_invoke_streams(emu: GatewayEmulator) -> None:
     """`streaming=True`: langchain-core's invoke goes through `_stream` (no run_manager)."""
     handler = ChatRunIds()
@@ -748,7 +739,6 @@ def test_event_id_defaults_to_the_run_id_when_invoke_streams(emu: GatewayEmulato
     assert emu.requests[-1].headers.get("cf-aig-event-id") == str(run_id)
 
 
-@pytest.mark.xfail(reason=STREAM_RUN_BUG, strict=True)
 def test_event_id_is_the_run_id_in_an_agent_streaming_messages(emu: GatewayEmulator) -> None:
     """`stream_mode="messages"` makes the graph's model call stream: the same gap."""
     handler = ChatRunIds()
@@ -835,7 +825,6 @@ def test_metadata_from_config_inside_an_agent_skips_graph_internals(emu: Gateway
     assert [entry.metadata for entry in emu.logs] == [{"tenant": "acme"}] * 2
 
 
-@pytest.mark.xfail(reason=STREAM_RUN_BUG, strict=True)
 def test_metadata_from_config_on_stream(emu: GatewayEmulator) -> None:
     model = make_model(emu, gateway_metadata_from_config=True)
     list(model.stream("hi", config={"metadata": {"tenant": "acme"}}))
