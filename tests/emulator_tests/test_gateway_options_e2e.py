@@ -51,6 +51,8 @@ from tests.emulator_tests._gateway_e2e import (
 )
 
 CACHED = GatewayConfig(cache_ttl=600)
+
+
 @pytest.fixture
 def emu(cfgateway_emulator: GatewayEmulator) -> GatewayEmulator:  # noqa: F811
     """The shared loopback emulator, reset before and after each test (fake clock)."""
@@ -732,7 +734,7 @@ async def test_event_id_defaults_to_the_run_id_on_astream(emu: GatewayEmulator) 
 
 
 def test_event_id_defaults_to_the_run_id_when_invoke_streams(emu: GatewayEmulator) -> None:
-    """`streaming=True`: langchain-core's invoke goes through `_stream` (no run_manager)."""
+    """`streaming=True`: langchain-core's invoke goes through `_stream`, without a run manager."""
     handler = ChatRunIds()
     make_model(emu, streaming=True).invoke("hi", config={"callbacks": [handler]})
     (run_id,) = handler.run_ids
@@ -740,7 +742,7 @@ def test_event_id_defaults_to_the_run_id_when_invoke_streams(emu: GatewayEmulato
 
 
 def test_event_id_is_the_run_id_in_an_agent_streaming_messages(emu: GatewayEmulator) -> None:
-    """`stream_mode="messages"` makes the graph's model call stream: the same gap."""
+    """`stream_mode="messages"` makes the graph's model call stream (through `_stream`)."""
     handler = ChatRunIds()
     agent = create_agent(make_model(emu), [lookup_order])
     for _ in agent.stream(
@@ -825,10 +827,16 @@ def test_metadata_from_config_inside_an_agent_skips_graph_internals(emu: Gateway
     assert [entry.metadata for entry in emu.logs] == [{"tenant": "acme"}] * 2
 
 
-def test_metadata_from_config_on_stream(emu: GatewayEmulator) -> None:
+def test_metadata_from_config_on_stream_and_astream(emu: GatewayEmulator) -> None:
     model = make_model(emu, gateway_metadata_from_config=True)
     list(model.stream("hi", config={"metadata": {"tenant": "acme"}}))
-    assert emu.logs[-1].metadata == {"tenant": "acme"}
+
+    async def consume() -> list[Any]:
+        config: RunnableConfig = {"metadata": {"tenant": "globex", "ls_x": "skipped"}}
+        return [chunk async for chunk in model.astream("hi", config=config)]
+
+    asyncio.run(consume())
+    assert [entry.metadata for entry in emu.logs] == [{"tenant": "acme"}, {"tenant": "globex"}]
 
 
 def test_switches_do_not_leak_between_tests(emu: GatewayEmulator) -> None:
