@@ -94,7 +94,7 @@ def describe_settings(flags: Mapping[str, str | None], environ: Mapping[str, str
         elif default is not None:
             settings.append(Setting(name, default, "default", is_set=False))
         else:
-            hint = f"set {env}" if env else f"--{name.replace('_', '-')}"
+            hint = f"set {env}" if env else f"flag --{name.replace('_', '-')}"
             settings.append(Setting(name, "not set", hint, is_set=False))
     return settings
 
