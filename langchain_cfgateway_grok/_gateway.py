@@ -11,16 +11,18 @@ Endpoints (the `Endpoint` type):
 - `"compat"`: the unified OpenAI-compatible route (deprecated by Cloudflare, still served),
   `{gateway_url}/{account_id}/{gateway_id}/compat/chat/completions`; the wire model id is
   `grok/<id>` or `dynamic/<route>`.
+- `"rest"`: the Cloudflare REST API (§1.6),
+  `{cloudflare_api_url}/accounts/{account_id}/ai/v1/chat/completions`; the wire model id is
+  `xai/<id>`; a Cloudflare API token in `Authorization` (`rest_credential_headers`), the gateway
+  chosen by the `cf-aig-gateway-id` header (default `default`), xAI billed through Unified Billing.
 
-The per-endpoint facts live in two tables, `_ROUTE_PATHS` (path after the gateway ids) and
-`_BASE_URL_SUFFIXES` (what a `base_url` ending implies), plus one branch in `wire_model`. The
-Cloudflare REST API endpoint planned in issue 6 (`"rest"`:
-`{cloudflare_api_url}/accounts/{account_id}/ai/v1/chat/completions`, model `xai/<id>`, gateway
-chosen by the `cf-aig-gateway-id` header) is added by: a new `Endpoint` member, a `wire_model`
-branch that adds `xai/`, a `_BASE_URL_SUFFIXES` row for `/ai/v1`, and a root keyword
-(`cloudflare_api_url`) in `resolve_chat_url` used when the endpoint's path is account-scoped
-rather than gateway-scoped. Until then a `base_url` on `api.cloudflare.com` is refused with a
-pointer, rather than silently posting Grok ids the REST API would reject.
+The per-endpoint facts live in two tables, `_ROUTE_PATHS` (path after the gateway ids, or after
+the account for `rest`) and `_BASE_URL_SUFFIXES` (what a `base_url` ending implies; the `rest`
+row also needs `/accounts/<id>` before it), plus one branch per endpoint in `wire_model`.
+
+The Universal endpoint (§1.4, a JSON array of steps tried in order by the gateway) is not an
+`Endpoint`: it wraps grok/compat requests. `universal_url` and `universal_steps` build it from
+`StepSpec`s; `_fallbacks.py` turns the user's `FallbackStep`s into `StepSpec`s.
 """
 
 from __future__ import annotations
@@ -29,16 +31,20 @@ import functools
 import itertools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal, get_args
 from urllib.parse import SplitResult, quote, urlsplit
 
-Endpoint = Literal["grok", "compat"]
+Endpoint = Literal["grok", "compat", "rest"]
 """Gateway route for chat completions; see the module docstring for each one's URL and model id."""
 
 ENDPOINTS: Final[tuple[Endpoint, ...]] = get_args(Endpoint)
 DEFAULT_ENDPOINT: Final[Endpoint] = "grok"
 DEFAULT_GATEWAY_URL: Final = "https://gateway.ai.cloudflare.com/v1"
+DEFAULT_CLOUDFLARE_API_URL: Final = "https://api.cloudflare.com/client/v4"
+#: Gateway the REST API uses when no `cf-aig-gateway-id` is sent (auto-created, §1.3/§1.6).
+DEFAULT_REST_GATEWAY_ID: Final = "default"
 
 _GATEWAY_HOST: Final = "gateway.ai.cloudflare.com"
 _REST_API_HOST: Final = "api.cloudflare.com"
@@ -48,15 +54,24 @@ _CHAT_PATH: Final = "/chat/completions"
 # documents both `.../grok/v1/chat/completions` (cURL) and a `.../grok` SDK base URL (which makes
 # the SDK post to `.../grok/chat/completions`); which one the gateway prefers is Unconfirmed, so
 # built URLs use the cURL form and a `base_url` ending in `/grok` is kept as given.
-_ROUTE_PATHS: Final[dict[Endpoint, str]] = {"grok": "/grok/v1", "compat": "/compat"}
+# For `rest` the path follows `{cloudflare_api_url}/accounts/{account_id}` instead.
+_ROUTE_PATHS: Final[dict[Endpoint, str]] = {
+    "grok": "/grok/v1",
+    "compat": "/compat",
+    "rest": "/ai/v1",
+}
 
 # A `base_url` (with any `/chat/completions` removed) ending in one of these implies the endpoint.
 # Segment-aligned: "/grok" matches ".../gw/grok" but not ".../gw/mygrok".
+# The `rest` row counts only after `/accounts/<id>` (`_REST_BASE_RE`): a proxy of one's own may
+# well end in `/ai/v1` without being Cloudflare's REST API.
 _BASE_URL_SUFFIXES: Final[tuple[tuple[str, Endpoint], ...]] = (
     ("/grok/v1", "grok"),
     ("/grok", "grok"),
     ("/compat", "compat"),
+    ("/ai/v1", "rest"),
 )
+_REST_BASE_RE: Final = re.compile(r"/accounts/[^/]+/ai/v1$")
 
 # Compat model prefixes: `grok/` is the gateway's documented prefix for xAI; `dynamic/` names a
 # dynamic route (compat only). Any other prefix is a different provider or naming scheme.
@@ -166,7 +181,8 @@ def check_endpoint(value: object) -> Endpoint:
         return value
     msg = (
         f"Unknown `endpoint` {value!r}: expected one of {', '.join(map(repr, ENDPOINTS))}. "
-        "Fix: pass endpoint='grok' (the default, xAI's native API) or endpoint='compat'."
+        "Fix: pass endpoint='grok' (the default, xAI's native API), endpoint='compat' or "
+        "endpoint='rest' (the Cloudflare REST API)."
     )
     raise ValueError(msg)
 
@@ -178,31 +194,38 @@ def resolve_chat_url(
     account_id: str | None,
     gateway_id: str | None,
     endpoint: Endpoint | None,
+    cloudflare_api_url: str = DEFAULT_CLOUDFLARE_API_URL,
 ) -> tuple[str, Endpoint]:
     """Full POST URL for chat completions, and the endpoint it serves.
 
     Precedence: an explicit `base_url` wins and makes the ids optional; otherwise the URL is
-    built from `gateway_url`, `account_id`, `gateway_id` and `endpoint`:
+    built from `gateway_url` (or `cloudflare_api_url` for `rest`), `account_id`, `gateway_id`
+    and `endpoint`:
 
     | input | URL | endpoint |
     |---|---|---|
     | ids, `grok` (default) | `{gateway_url}/{account}/{gateway}/grok/v1/chat/completions` | grok |
     | ids, `compat` | `{gateway_url}/{account}/{gateway}/compat/chat/completions` | compat |
+    | account id, `rest` | `{cloudflare_api_url}/accounts/{account}/ai/v1/chat/completions` | rest |
     | `base_url` ending `/grok` or `/grok/v1` | `{base_url}/chat/completions` | grok |
     | `base_url` ending `/compat` | `{base_url}/chat/completions` | compat |
+    | `base_url` ending `/accounts/<id>/ai/v1` | `{base_url}/chat/completions` | rest |
     | `base_url` ending `.../chat/completions` | `base_url` as is | from what precedes it |
     | any other `base_url` (a proxy) | `{base_url}/chat/completions` | as given, else grok |
 
     A `base_url` ending in `/grok` is used as given (the SDK form on Cloudflare's Grok page), so it
     posts to `.../grok/chat/completions`; pass `.../grok/v1` for the cURL form. Trailing slashes
-    are ignored; the result never contains `/v1/v1` or an empty path segment.
+    are ignored; the result never contains `/v1/v1` or an empty path segment. On `rest` the
+    gateway id is not part of the URL: send it with `rest_credential_headers`.
 
     Args:
         base_url: Full override (a proxy, or a copied gateway URL); may end in `/chat/completions`.
         gateway_url: Gateway root, e.g. `DEFAULT_GATEWAY_URL` or an emulator's `http://127.0.0.1:port/v1`.
         account_id: Cloudflare account id (required without `base_url`).
-        gateway_id: Gateway id (required without `base_url`).
+        gateway_id: Gateway id (required without `base_url`, except on `rest`).
         endpoint: Requested endpoint, or None to infer it (default `"grok"`).
+        cloudflare_api_url: Cloudflare API root for `rest` (env `CLOUDFLARE_API_URL`), e.g.
+            `DEFAULT_CLOUDFLARE_API_URL` or an emulator's `http://127.0.0.1:port/client/v4`.
 
     Returns:
         `(url, endpoint)`.
@@ -215,8 +238,17 @@ def resolve_chat_url(
         check_endpoint(endpoint)
     if base_url is not None and base_url != "":
         return _url_from_base(base_url, endpoint)
+    if endpoint == "rest":
+        return _rest_url(cloudflare_api_url, account_id), "rest"
     root = _check_url(gateway_url, field="gateway_url", env="CLOUDFLARE_AI_GATEWAY_URL")
     _refuse_full_url_as_root(root)
+    account, gateway = _gateway_path_ids(account_id, gateway_id)
+    effective: Endpoint = endpoint or DEFAULT_ENDPOINT
+    return f"{root}/{account}/{gateway}{_ROUTE_PATHS[effective]}{_CHAT_PATH}", effective
+
+
+def _gateway_path_ids(account_id: str | None, gateway_id: str | None) -> tuple[str, str]:
+    """Both ids checked and quoted for a gateway-scoped path; a clear error when one is missing."""
     if not account_id or not gateway_id:
         missing = [
             f"`{name}` (env {env})"
@@ -235,31 +267,63 @@ def resolve_chat_url(
         raise ValueError(msg)
     account = quote(check_id(account_id, field="account_id", env="CLOUDFLARE_ACCOUNT_ID"), safe="")
     gateway = quote(check_id(gateway_id, field="gateway_id", env="CLOUDFLARE_GATEWAY_ID"), safe="")
-    effective: Endpoint = endpoint or DEFAULT_ENDPOINT
-    return f"{root}/{account}/{gateway}{_ROUTE_PATHS[effective]}{_CHAT_PATH}", effective
+    return account, gateway
+
+
+def check_cloudflare_api_url(value: object) -> str:
+    """Validate a Cloudflare API root (`cloudflare_api_url`); return it without trailing slashes.
+
+    It must be the root (`https://api.cloudflare.com/client/v4`, or an emulator's
+    `http://127.0.0.1:PORT/client/v4`), not a URL that already names an account or a route.
+    """
+    root = _check_url(value, field="cloudflare_api_url", env="CLOUDFLARE_API_URL")
+    path = urlsplit(root).path
+    if "/accounts/" in path + "/" or path.endswith((_CHAT_PATH, "/ai/v1")):
+        msg = (
+            f"`cloudflare_api_url` (env CLOUDFLARE_API_URL) {_redact(root)!r} already contains an "
+            f"account or a route; it should be the API root, e.g. {DEFAULT_CLOUDFLARE_API_URL}. "
+            "Fix: cut it back to the root (the client adds /accounts/<account_id>/...), or pass "
+            "the full chat URL as base_url=."
+        )
+        raise ValueError(msg)
+    return root
+
+
+def _rest_url(cloudflare_api_url: str, account_id: str | None) -> str:
+    root = check_cloudflare_api_url(cloudflare_api_url)
+    if not account_id:
+        msg = (
+            "The Cloudflare REST API route (endpoint='rest') needs `account_id` (env "
+            "CLOUDFLARE_ACCOUNT_ID). Fix: pass account_id= or set CLOUDFLARE_ACCOUNT_ID (the "
+            "gateway id is optional here: it is sent as the cf-aig-gateway-id header)."
+        )
+        raise ValueError(msg)
+    account = quote(check_id(account_id, field="account_id", env="CLOUDFLARE_ACCOUNT_ID"), safe="")
+    return f"{root}/accounts/{account}{_ROUTE_PATHS['rest']}{_CHAT_PATH}"
 
 
 def _url_from_base(base_url: str, endpoint: Endpoint | None) -> tuple[str, Endpoint]:
     """Resolve an explicit `base_url` (already known to be non-empty)."""
     url = _check_url(base_url, field="base_url", env=None)
     parts = urlsplit(url)
-    if parts.hostname == _REST_API_HOST:
-        msg = (
-            "`base_url` points at the Cloudflare REST API (api.cloudflare.com), which this version "
-            "does not support (it takes xai/<id> models and a Cloudflare API token). Fix: use the "
-            f"gateway URL {DEFAULT_GATEWAY_URL}/<account_id>/<gateway_id>/grok/v1, or pass "
-            "account_id= and gateway_id= instead of base_url."
-        )
-        raise ValueError(msg)
     path = parts.path
     full = path.endswith(_CHAT_PATH)
     prefix = path[: -len(_CHAT_PATH)] if full else path
     implied, suffix = None, ""
     for candidate, route in _BASE_URL_SUFFIXES:
-        if prefix.endswith(candidate):
+        if prefix.endswith(candidate) and (route != "rest" or _REST_BASE_RE.search(prefix)):
             implied, suffix = route, candidate
             break
     if implied is None:
+        if parts.hostname == _REST_API_HOST:
+            msg = (
+                f"`base_url` {_redact(url)!r} is on the Cloudflare REST API "
+                f"({_REST_API_HOST}) but does not end in /accounts/<account_id>/ai/v1 "
+                "(optionally followed by /chat/completions). Fix: pass endpoint='rest' with "
+                "account_id= instead of base_url, or use the full "
+                f"{DEFAULT_CLOUDFLARE_API_URL}/accounts/<account_id>/ai/v1."
+            )
+            raise ValueError(msg)
         if parts.hostname == _GATEWAY_HOST:
             msg = (
                 f"`base_url` {_redact(url)!r} is on {_GATEWAY_HOST} but does not end in a route "
@@ -284,7 +348,16 @@ def _url_from_base(base_url: str, endpoint: Endpoint | None) -> tuple[str, Endpo
 
 def _refuse_full_url_as_root(root: str) -> None:
     """Catch a route-level URL passed as `gateway_url`, which would be extended a second time."""
-    path = urlsplit(root).path
+    parts = urlsplit(root)
+    if parts.hostname == _REST_API_HOST:
+        msg = (
+            f"`gateway_url` (env CLOUDFLARE_AI_GATEWAY_URL) {_redact(root)!r} is the Cloudflare "
+            f"REST API, not a gateway root such as {DEFAULT_GATEWAY_URL}. Fix: for the REST API "
+            "pass endpoint='rest' (its root is cloudflare_api_url, env CLOUDFLARE_API_URL); "
+            "otherwise unset gateway_url to use the default."
+        )
+        raise ValueError(msg)
+    path = parts.path
     if path.endswith(_CHAT_PATH) or any(path.endswith(s) for s, _ in _BASE_URL_SUFFIXES):
         msg = (
             f"`gateway_url` (env CLOUDFLARE_AI_GATEWAY_URL) {_redact(root)!r} already contains a "
@@ -303,10 +376,13 @@ def _check_url(value: object, *, field: str, env: str | None) -> str:
         raise ValueError(msg)
     problem = _url_problem(value)
     if problem is not None:
+        example = {
+            "gateway_url": f"{DEFAULT_GATEWAY_URL}.",
+            "cloudflare_api_url": f"{DEFAULT_CLOUDFLARE_API_URL}.",
+        }.get(field, f"{DEFAULT_GATEWAY_URL}/<account_id>/<gateway_id>/grok/v1.")
         msg = (
             f"{where} {_redact(value)!r} is not a usable URL: {problem}. Fix: pass an "
-            f"http(s) URL such as {DEFAULT_GATEWAY_URL}"
-            + ("." if field == "gateway_url" else "/<account_id>/<gateway_id>/grok/v1.")
+            f"http(s) URL such as {example}"
         )
         raise ValueError(msg)
     return value.rstrip("/")
@@ -388,6 +464,7 @@ def wire_model(model: str, endpoint: Endpoint) -> str:
     |---|---|---|---|---|---|
     | `grok` | `grok-4.5` | `grok-4.5` | `grok-4.5` | error | error |
     | `compat` | `grok/grok-4.5` | `grok/grok-4.5` | error (2008) | `dynamic/r` | error (2008) |
+    | `rest` | `xai/grok-4.5` | `xai/grok-4.5` | `xai/grok-4.5` | error | error |
 
     Args:
         model: Model id as configured, with or without a provider prefix.
@@ -427,6 +504,8 @@ def wire_model(model: str, endpoint: Endpoint) -> str:
             "serves xAI models only. Fix: pass the bare xAI id, e.g. model='grok-4.5'."
         )
         raise ValueError(msg)
+    if endpoint == "rest":
+        return _rest_model(model, prefix, rest if slash else None)
     # compat
     if not slash:
         return f"grok/{model}"
@@ -445,6 +524,27 @@ def wire_model(model: str, endpoint: Endpoint) -> str:
     msg = (
         f"`model` {model!r} has the prefix {prefix + '/'!r}, which the compat endpoint does not "
         f"route to xAI: the gateway would answer 400 'Invalid provider' (code 2008). {fix}"
+    )
+    raise ValueError(msg)
+
+
+def _rest_model(model: str, prefix: str, rest: str | None) -> str:
+    """`xai/<id>` for the REST API (§1.6), from a bare, `grok/` or `xai/` id."""
+    if rest is None:
+        return f"xai/{model}"
+    if prefix in _GROK_STRIPPED_PREFIXES:
+        return f"xai/{rest}"
+    if prefix == "dynamic":
+        fix = "Fix: pass endpoint='compat' for dynamic routes, or an xAI id such as 'grok-4.5'."
+        msg = (
+            f"`model` {model!r} names a dynamic route, which the gateway serves only on the "
+            f"compat endpoint, not on the REST API. {fix}"
+        )
+        raise ValueError(msg)
+    msg = (
+        f"`model` {model!r} has the provider prefix {prefix + '/'!r}; this client reaches xAI "
+        "only, which the REST API names 'xai/<id>'. Fix: pass a Grok id such as 'grok-4.5' "
+        "(the client sends 'xai/grok-4.5')."
     )
     raise ValueError(msg)
 
@@ -498,6 +598,56 @@ def credential_headers(*, api_key: str | None, gateway_token: str | None) -> dic
         headers["authorization"] = f"Bearer {key}"
     if token is not None:
         headers["cf-aig-authorization"] = f"Bearer {token}"
+    return headers
+
+
+def rest_credential_headers(
+    *, api_token: str | None, gateway_id: str | None, api_key: str | None = None
+) -> dict[str, str]:
+    """Headers for the Cloudflare REST API route (`endpoint="rest"`, §1.6).
+
+    - `api_token` (a Cloudflare API token with AI Gateway permission) ->
+      `authorization: Bearer <token>`: on api.cloudflare.com `Authorization` carries the
+      Cloudflare token, not a provider key.
+    - `gateway_id` -> `cf-aig-gateway-id: <id>`; None sends no header, so the API uses the
+      account's `default` gateway.
+
+    xAI is billed through Unified Billing on this route, so there is no place for an xAI key.
+
+    Args:
+        api_token: The Cloudflare API token (env `CLOUDFLARE_API_TOKEN`), with or without a
+            `Bearer ` prefix.
+        gateway_id: The gateway to log and cache through, or None for `default`.
+        api_key: The xAI key, if one was configured; given one, this raises (see below).
+
+    Raises:
+        ValueError: An xAI `api_key` was given (it would be sent as the Cloudflare token and
+            refused with 10000 "Authentication error"), no `api_token`, a token that cannot be
+            sent in a header, or a bad `gateway_id`. Messages never contain the values.
+    """
+    if api_key is not None and api_key != "":
+        msg = (
+            "`api_key` (env XAI_API_KEY) cannot be used with endpoint='rest': the Cloudflare "
+            "REST API takes a Cloudflare API token in Authorization and pays xAI through "
+            "Unified Billing, so an xAI key would be sent as the Cloudflare token and refused "
+            "(10000 Authentication error). Fix: drop api_key= (unset XAI_API_KEY for this "
+            "model) and pass cloudflare_api_token= (env CLOUDFLARE_API_TOKEN), or use "
+            "endpoint='grok' to pay with your own xAI key."
+        )
+        raise ValueError(msg)
+    token = _bearer_credential(api_token, field="cloudflare_api_token", env="CLOUDFLARE_API_TOKEN")
+    if token is None:
+        msg = (
+            "The Cloudflare REST API route (endpoint='rest') needs a Cloudflare API token. Fix: "
+            "pass cloudflare_api_token= or set CLOUDFLARE_API_TOKEN (dashboard: My Profile > "
+            "API Tokens, with AI Gateway permission; not an AI Gateway token and not an xAI key)."
+        )
+        raise ValueError(msg)
+    headers = {"authorization": f"Bearer {token}"}
+    if gateway_id:
+        headers["cf-aig-gateway-id"] = check_id(
+            gateway_id, field="gateway_id", env="CLOUDFLARE_GATEWAY_ID"
+        )
     return headers
 
 
@@ -595,3 +745,241 @@ def parse_gateway_headers(headers: Mapping[str, str]) -> dict[str, Any]:
             else:
                 facts["dlp_raw"] = text
     return facts
+
+
+# --- the Universal endpoint (gateway-side fallback chains, §1.4) ---------------------------------
+
+UniversalEndpoint = Literal["grok", "compat"]
+"""The routes a Universal step can take (the REST API is not a gateway provider)."""
+
+#: Step `provider` and `endpoint` per route: the docs' `{"provider":"grok","endpoint":
+#: "v1/chat/completions"}` (§1.4) and `{"provider":"compat","endpoint":"chat/completions"}` (§1.3).
+UNIVERSAL_ROUTES: Final[dict[str, tuple[str, str]]] = {
+    "grok": ("grok", "v1/chat/completions"),
+    "compat": ("compat", "chat/completions"),
+}
+
+#: Per-step `config` keys (§1.4) -> (smallest, largest) value; `backoff` takes a mode name.
+#: Same limits as the matching `cf-aig-*` headers (§2): attempts 1-5, retry delay <= 5000 ms.
+STEP_CONFIG_LIMITS: Final[dict[str, tuple[int, int | None]]] = {
+    "requestTimeout": (1, None),
+    "maxAttempts": (1, 5),
+    "retryDelay": (0, 5000),
+}
+STEP_BACKOFF_MODES: Final = ("constant", "linear", "exponential")
+
+#: Provider slugs (`cf-aig-provider`, Universal `provider`) that mean xAI.
+XAI_PROVIDER_SLUGS: Final = frozenset({"grok", "xai"})
+
+_HEADER_NAME_RE: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step of a Universal request before rendering, validated at construction.
+
+    Attributes:
+        endpoint: `"grok"` or `"compat"`: the gateway route this step takes.
+        model: Model id as configured (the step's wire id comes from `wire_model`).
+        headers: Per-step headers (lower-cased): the provider key (`authorization`) and
+            `cf-aig-*` options. They override the HTTP request's headers for this step only.
+            Never `cf-aig-authorization`: the gateway reads that from the HTTP request only.
+        config: Per-step `requestTimeout` (ms), `maxAttempts` (1-5), `retryDelay` (ms,
+            0-5000), `backoff` (`constant`/`linear`/`exponential`).
+    """
+
+    endpoint: UniversalEndpoint
+    model: str
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    config: Mapping[str, int | str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.endpoint not in UNIVERSAL_ROUTES:
+            msg = (
+                f"A Universal step's `endpoint` must be 'grok' or 'compat', got "
+                f"{self.endpoint!r}. Fix: use one of those; the REST API (endpoint='rest') is "
+                "not a gateway provider and cannot be a fallback step."
+            )
+            raise ValueError(msg)
+        wire_model(self.model, self.endpoint)
+        object.__setattr__(self, "headers", _step_headers(self.headers))
+        object.__setattr__(self, "config", _step_config(self.config))
+
+    def __repr__(self) -> str:
+        # Header values may hold a provider key: show the names only.
+        return (
+            f"StepSpec(endpoint={self.endpoint!r}, model={self.model!r}, "
+            f"headers=<{', '.join(sorted(self.headers))}>, config={dict(self.config)!r})"
+        )
+
+
+def _step_headers(headers: object) -> dict[str, str]:
+    if not isinstance(headers, Mapping):
+        msg = (
+            "StepSpec.headers must be a mapping of header names to strings, got "
+            f"{type(headers).__name__}."
+        )
+        raise ValueError(msg)  # ValueError: pydantic reports it as a field error
+    clean: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME_RE.fullmatch(name):
+            msg = (
+                f"StepSpec.headers has an invalid header name {name!r}. Fix: use a token such "
+                "as 'cf-aig-cache-ttl'."
+            )
+            raise ValueError(msg)
+        lowered = name.lower()
+        if lowered == "cf-aig-authorization":
+            msg = (
+                "StepSpec.headers must not carry cf-aig-authorization: the gateway reads the "
+                "gateway token from the HTTP request's own headers only (§1.4). Fix: send it as "
+                "a header of the Universal request (gateway_token=), not per step."
+            )
+            raise ValueError(msg)
+        if not isinstance(value, str) or not value.isascii() or not value.isprintable():
+            msg = (
+                f"StepSpec.headers[{lowered!r}] must be a string of printable ASCII (no CR/LF). "
+                "Fix: render the value as text first."
+            )
+            raise ValueError(msg)
+        clean[lowered] = value
+    return clean
+
+
+def _step_config(config: object) -> dict[str, int | str]:
+    if not isinstance(config, Mapping):
+        msg = f"StepSpec.config must be a mapping, got {type(config).__name__}."
+        raise ValueError(msg)  # ValueError: pydantic reports it as a field error
+    clean: dict[str, int | str] = {}
+    for key, value in config.items():
+        if key == "backoff":
+            if value not in STEP_BACKOFF_MODES:
+                msg = (
+                    f"StepSpec.config['backoff'] must be one of {', '.join(STEP_BACKOFF_MODES)}, "
+                    f"got {value!r}."
+                )
+                raise ValueError(msg)
+            clean[key] = value
+            continue
+        limits = STEP_CONFIG_LIMITS.get(key) if isinstance(key, str) else None
+        if limits is None:
+            known = ", ".join([*STEP_CONFIG_LIMITS, "backoff"])
+            msg = f"StepSpec.config has unknown key {key!r}. Fix: use only {known} (§1.4)."
+            raise ValueError(msg)
+        low, high = limits
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < low
+            or (high is not None and value > high)
+        ):
+            bound = f"{low}-{high}" if high is not None else f">= {low}"
+            msg = (
+                f"StepSpec.config[{key!r}] must be a whole number {bound} (milliseconds or "
+                f"attempts), got {value!r}."
+            )
+            raise ValueError(msg)
+        clean[key] = value
+    return clean
+
+
+def universal_url(gateway_url: str, account_id: str | None, gateway_id: str | None) -> str:
+    """The Universal endpoint `{gateway_url}/{account_id}/{gateway_id}` (§1.4).
+
+    Raises:
+        ValueError: A bad or route-level `gateway_url`, or a missing or bad id.
+    """
+    root = _check_url(gateway_url, field="gateway_url", env="CLOUDFLARE_AI_GATEWAY_URL")
+    _refuse_full_url_as_root(root)
+    account, gateway = _gateway_path_ids(account_id, gateway_id)
+    return f"{root}/{account}/{gateway}"
+
+
+def universal_step(step: StepSpec, query: Mapping[str, Any]) -> dict[str, Any]:
+    """One Universal step object for `step`, with `query` as its request body.
+
+    `query["model"]` is replaced by the step's wire model id, so one chat body can serve every
+    step. `config` is left out when the step has none.
+
+    Returns:
+        e.g. `{"provider": "grok", "endpoint": "v1/chat/completions", "headers": {...},
+        "config": {"requestTimeout": 2000}, "query": {"model": "grok-4.3", ...}}`.
+    """
+    provider, endpoint = UNIVERSAL_ROUTES[step.endpoint]
+    rendered: dict[str, Any] = {
+        "provider": provider,
+        "endpoint": endpoint,
+        "headers": dict(step.headers),
+    }
+    if step.config:
+        rendered["config"] = dict(step.config)
+    rendered["query"] = {**query, "model": wire_model(step.model, step.endpoint)}
+    return rendered
+
+
+def universal_steps(steps: Sequence[StepSpec], body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The Universal request body: one step object per `StepSpec`, in order (§1.4).
+
+    Args:
+        steps: The chain, primary first; the gateway tries them in this order.
+        body: The chat completions body shared by every step (its `model` is replaced per step;
+            `stream` stays, so a streamed call streams from whichever step serves).
+
+    Returns:
+        The JSON array to POST to `universal_url(...)`.
+
+    Raises:
+        ValueError: No steps, or an item that is not a `StepSpec`.
+    """
+    if not steps:
+        msg = "A Universal request needs at least one step. Fix: pass the primary model's step."
+        raise ValueError(msg)
+    items: Sequence[object] = steps
+    for index, step in enumerate(items):
+        if not isinstance(step, StepSpec):
+            msg = f"steps[{index}] must be a StepSpec, got {type(step).__name__}."
+            raise ValueError(msg)  # ValueError: pydantic reports it as a field error
+    return [universal_step(step, body) for step in steps]
+
+
+def served_step(steps: Sequence[StepSpec], facts: Mapping[str, Any]) -> tuple[int, StepSpec]:
+    """Which step served a Universal answer: `cf-aig-step` (parsed as `facts["step"]`).
+
+    A missing header means step 0, as `ai-gateway-provider` reads it (§1.4).
+
+    Args:
+        steps: The chain that was sent.
+        facts: `parse_gateway_headers(response.headers)`.
+
+    Returns:
+        `(index, step)`.
+
+    Raises:
+        ValueError: The gateway named a step the request did not have.
+    """
+    index = facts.get("step", 0)
+    if not isinstance(index, int) or not 0 <= index < len(steps):
+        msg = (
+            f"The gateway reported cf-aig-step {index!r}, but the request had {len(steps)} "
+            "step(s); the answer cannot be matched to a step."
+        )
+        raise ValueError(msg)
+    return index, steps[index]
+
+
+def serving_provider(facts: Mapping[str, Any], default: str = "xai") -> str:
+    """The provider that answered, for `model_provider`: `xai`, or another slug.
+
+    A dynamic route reports its choice in `cf-aig-provider` (§1.5); `grok` and `xai` both mean
+    xAI. Without the header the answer came from the route that was asked, i.e. `default`.
+    """
+    slug = facts.get("provider")
+    if not isinstance(slug, str) or not slug:
+        return default
+    lowered = slug.strip().lower()
+    return "xai" if lowered in XAI_PROVIDER_SLUGS else lowered
+
+
+def is_xai_provider(slug: str) -> bool:
+    """True for the slugs that mean xAI (`grok`, `xai`), case-insensitive."""
+    return slug.strip().lower() in XAI_PROVIDER_SLUGS
