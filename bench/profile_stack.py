@@ -1,6 +1,7 @@
 """Profile one stack's hot path against the bench server (cProfile; where the time goes).
 
-Usage: `python bench/profile_stack.py [--stack grok] [--op invoke|ainvoke|tool_call|stream]
+Usage: `python bench/profile_stack.py [--stack grok]
+[--op invoke|ainvoke|concurrent|tool_call|stream]
 [--size 1000] [--calls N] [--top 25] [--out FILE.prof]`
 
 Prints the top functions by own time (`tottime`) and by cumulative time, with
@@ -35,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="grok", choices=bench.STACKS)
     parser.add_argument(
-        "--op", default="invoke", choices=("invoke", "ainvoke", "tool_call", "stream")
+        "--op",
+        default="invoke",
+        choices=("invoke", "ainvoke", "concurrent", "tool_call", "stream"),
+        help="concurrent = one batch of 100 concurrent ainvoke calls",
     )
     parser.add_argument("--size", type=int, default=1000, choices=bench.STREAM_SIZES)
     parser.add_argument("--calls", type=int, default=None, help="default: about 2 s of work")
@@ -60,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
 
             def op() -> object:
                 return stack.stream(args.size)
+
+        elif args.op == "concurrent":
+
+            def op() -> object:
+                return loop.run_until_complete(bench._aconcurrent(stack.ainvoke, 1))
 
         else:
 
