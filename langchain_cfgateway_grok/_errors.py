@@ -436,12 +436,14 @@ def error_from_transport(
     exception becomes `__cause__` (raise the result `from exc` as well).
     """
     error: openai.APIConnectionError
+    # A stream that broke had a response: its log id goes in the message, as for status errors.
+    where = f" (cf-aig-log-id: {log_id})" if log_id else ""
     if isinstance(exc, timeout_errors()):
-        message = f"Request timed out ({_describe(exc)})."
+        message = f"Request timed out ({_describe(exc)}){where}."
         error = CloudflareGrokTimeoutError(request, message=message)
     else:
         error = CloudflareGrokConnectionError(
-            message=f"Connection error ({_describe(exc)}).", request=request
+            message=f"Connection error ({_describe(exc)}){where}.", request=request
         )
     info = cast("GatewayErrorInfo", error)
     info.log_id = log_id

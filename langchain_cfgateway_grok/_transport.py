@@ -361,6 +361,8 @@ class _StreamState:
                 f"No stream chunk for {self.chunk_timeout} s (only keep-alives) after "
                 f"{self.chunks} chunks; raise the chunk timeout if the model thinks that long."
             )
+            if self.log_id:
+                message = f"{message} (cf-aig-log-id: {self.log_id})"
             error = CloudflareGrokTimeoutError(self.request, message=message)
             error.log_id = self.log_id
             raise error
