@@ -12,6 +12,7 @@ cProfile roughly doubles the cost of Python-heavy code; read shares, not absolut
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import io
 import pstats
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         stack = stacks[args.stack]
         stack.check()
-        loop = bench.asyncio.new_event_loop()
+        loop = asyncio.new_event_loop()
         if args.op == "invoke":
             op = stack.invoke
         elif args.op == "tool_call":

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import gc
 import itertools
 import json
@@ -39,7 +40,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -102,9 +103,9 @@ EXPECTED_TEXT = "Hello from the bench server."
 
 SYSTEM = "You are a terse assistant."
 USER = "Say hello."
-WIRE_MESSAGES = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
+WIRE_MESSAGES: Any = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": USER}]
 LC_MESSAGES = [SystemMessage(SYSTEM), HumanMessage(USER)]
-TOOL = {
+TOOL: Any = {
     "type": "function",
     "function": {
         "name": "get_weather",
@@ -253,22 +254,22 @@ class RawSdk(Stack):
     def invoke(self) -> Any:
         completion = self.client.chat.completions.create(
             model="bench-json",
-            messages=WIRE_MESSAGES,  # type: ignore[arg-type]
+            messages=WIRE_MESSAGES,
         )
         return completion.choices[0].message.content
 
     async def ainvoke(self) -> Any:
         completion = await self.aclient.chat.completions.create(
             model="bench-json",
-            messages=WIRE_MESSAGES,  # type: ignore[arg-type]
+            messages=WIRE_MESSAGES,
         )
         return completion.choices[0].message.content
 
     def tool_call(self) -> Any:
         completion = self.client.chat.completions.create(
             model="bench-tools",
-            messages=WIRE_MESSAGES,  # type: ignore[arg-type]
-            tools=[TOOL],  # type: ignore[list-item]
+            messages=WIRE_MESSAGES,
+            tools=[TOOL],
         )
         call = completion.choices[0].message.tool_calls[0]  # type: ignore[index]
         return json.loads(call.function.arguments)  # type: ignore[union-attr]
@@ -276,7 +277,7 @@ class RawSdk(Stack):
     def stream(self, size: int) -> int:
         chunks = self.client.chat.completions.create(
             model=f"bench-stream-{size}",
-            messages=WIRE_MESSAGES,  # type: ignore[arg-type]
+            messages=WIRE_MESSAGES,
             stream=True,
             stream_options={"include_usage": True},
         )
@@ -350,10 +351,12 @@ def build_stacks(server: str) -> tuple[dict[str, Stack], dict[str, str]]:
     stacks: dict[str, Stack] = {"httpx2": RawHttpx2(server), "sdk": RawSdk(server)}
     base_url = f"{server}/v1"
     stacks["openai"] = LangChainStack(
-        "openai", lambda model: ChatOpenAI(model=model, base_url=base_url, api_key=API_KEY)
+        "openai",
+        lambda model: ChatOpenAI(model=model, base_url=base_url, api_key=API_KEY),  # type: ignore[arg-type]
     )
     stacks["xai"] = LangChainStack(
-        "xai", lambda model: ChatXAI(model=model, base_url=base_url, api_key=API_KEY)
+        "xai",
+        lambda model: ChatXAI(model=model, base_url=base_url, api_key=API_KEY),  # type: ignore[arg-type]
     )
     try:
         stacks["grok"] = _grok_stack(server)
@@ -377,7 +380,7 @@ def _grok_stack(server: str) -> Stack:
             gateway_url=gateway_url,
             account_id=ACCOUNT_ID,
             gateway_id=GATEWAY_ID,
-            api_key=API_KEY,
+            api_key=API_KEY,  # type: ignore[arg-type]
         )
 
     try:
@@ -446,7 +449,6 @@ def _calls_for(seconds_per_call: float, batch_seconds: float, cap: int = 2000) -
 
 
 def _timed(fn: Callable[[], Any], n: int) -> float:
-    gc.collect()
     start = time.perf_counter()
     for _ in range(n):
         fn()
@@ -454,7 +456,6 @@ def _timed(fn: Callable[[], Any], n: int) -> float:
 
 
 async def _atimed(fn: Callable[[], Awaitable[Any]], n: int) -> float:
-    gc.collect()
     start = time.perf_counter()
     for _ in range(n):
         await fn()
@@ -463,7 +464,6 @@ async def _atimed(fn: Callable[[], Awaitable[Any]], n: int) -> float:
 
 async def _aconcurrent(fn: Callable[[], Awaitable[Any]], batches: int) -> float:
     """Calls per second over `batches` rounds of `CONCURRENCY` concurrent calls."""
-    gc.collect()
     start = time.perf_counter()
     for _ in range(batches):
         await asyncio.gather(*(fn() for _ in range(CONCURRENCY)))
@@ -496,75 +496,66 @@ class Runner:
     def _interleave(
         self,
         bench: str,
-        ops: dict[str, Callable[[int], float]],
-        probe: dict[str, Callable[[], Any]],
+        ops: Mapping[str, Callable[[], Any]],
+        batch: Callable[[Callable[[], Any], int], float],
     ) -> None:
-        """Warm up and calibrate each stack, then run rounds of batches in alternating order."""
+        """Warm up and calibrate each stack, then run rounds of batches in alternating order.
+
+        `batch(op, n)` runs `op` n times (or n rounds of it) and returns the sample: seconds
+        per op, or calls/s for the concurrency run. `batch(op, 1)` probes one op's cost.
+        """
         sizes: dict[str, int] = {}
-        for name, op in probe.items():
-            op()
-            op()
+        for name, op in ops.items():
+            batch(op, 1)
+            batch(op, 1)
             start = time.perf_counter()
-            op()
+            batch(op, 1)
             sizes[name] = _calls_for(time.perf_counter() - start, self.settings.batch_seconds)
-            ops[name](max(1, sizes[name] // 5))  # warm-up batch
+            batch(op, max(1, sizes[name] // 5))  # warm-up batch
         store = self.samples.setdefault(bench, {name: [] for name in ops})
         for order in _round_orders(list(ops), self.settings.rounds):
             for name in order:
+                # Collect now, untimed, so no stack pays for another's garbage.
+                gc.collect()
                 if name == "httpx2":
                     with self.meter.measure(bench):
-                        store[name].append(ops[name](sizes[name]))
+                        store[name].append(batch(ops[name], sizes[name]))
                 else:
-                    store[name].append(ops[name](sizes[name]))
+                    store[name].append(batch(ops[name], sizes[name]))
 
-    def _run_async(self, coro: Awaitable[float]) -> float:
-        return self.loop.run_until_complete(coro)  # type: ignore[arg-type]
+    def _async_batch(self, op: Callable[[], Any], n: int) -> float:
+        return self.loop.run_until_complete(_atimed(op, n))
+
+    def _concurrent_batch(self, op: Callable[[], Any], n: int) -> float:
+        return self.loop.run_until_complete(_aconcurrent(op, n))
 
     def sync_invoke(self) -> None:
         """Sequential `invoke` with a short text reply."""
-        ops = {n: (lambda k, s=s: _timed(s.invoke, k)) for n, s in self.stacks.items()}
-        self._interleave("sync_invoke", ops, {n: s.invoke for n, s in self.stacks.items()})
+        self._interleave("sync_invoke", {n: s.invoke for n, s in self.stacks.items()}, _timed)
 
     def async_invoke(self) -> None:
         """Sequential `ainvoke` in one event loop."""
-        ops = {
-            n: (lambda k, s=s: self._run_async(_atimed(s.ainvoke, k)))
-            for n, s in self.stacks.items()
-        }
-        probe = {n: (lambda s=s: self._run_async(s.ainvoke())) for n, s in self.stacks.items()}
-        self._interleave("async_invoke", ops, probe)
+        ops = {n: s.ainvoke for n, s in self.stacks.items()}
+        self._interleave("async_invoke", ops, self._async_batch)
 
     def tool_call(self) -> None:
         """Sequential `invoke` of a tool-bound model whose reply is a tool call."""
-        ops = {n: (lambda k, s=s: _timed(s.tool_call, k)) for n, s in self.stacks.items()}
-        self._interleave("tool_call", ops, {n: s.tool_call for n, s in self.stacks.items()})
+        self._interleave("tool_call", {n: s.tool_call for n, s in self.stacks.items()}, _timed)
 
     def stream(self) -> None:
         """Whole streams of 200 and 1,000 chunks, interleaved per round."""
         for size in STREAM_SIZES:
-            ops = {
-                n: (lambda k, s=s, z=size: _timed(lambda: s.stream(z), k))
-                for n, s in self.stacks.items()
-            }
-            probe = {n: (lambda s=s, z=size: s.stream(z)) for n, s in self.stacks.items()}
-            self._interleave(f"stream_{size}", ops, probe)
+            ops = {n: functools.partial(s.stream, size) for n, s in self.stacks.items()}
+            self._interleave(f"stream_{size}", ops, _timed)
 
     def concurrent(self) -> None:
         """`CONCURRENCY` concurrent `ainvoke` calls per batch; samples are calls per second."""
-        ops = {
-            n: (lambda k, s=s: self._run_async(_aconcurrent(s.ainvoke, k)))
-            for n, s in self.stacks.items()
-        }
-        probe = {
-            n: (lambda s=s: self._run_async(_aconcurrent(s.ainvoke, 1)))
-            for n, s in self.stacks.items()
-        }
-        self._interleave("concurrent", ops, probe)
+        ops = {n: s.ainvoke for n, s in self.stacks.items()}
+        self._interleave("concurrent", ops, self._concurrent_batch)
 
     def construct(self) -> None:
         """Building one more model (or client) for the same gateway, after the first."""
-        ops = {n: (lambda k, s=s: _timed(s.construct, k)) for n, s in self.stacks.items()}
-        self._interleave("construct", ops, {n: s.construct for n, s in self.stacks.items()})
+        self._interleave("construct", {n: s.construct for n, s in self.stacks.items()}, _timed)
 
     def medians(self) -> dict[str, dict[str, float]]:
         """Bench -> stack -> median over rounds, plus the derived per-chunk cost."""
@@ -651,9 +642,10 @@ def _run_cold(script: str, pycache: str) -> dict[str, Any]:
     return result
 
 
-def cold_start(server: str, names: list[str], runs: int) -> dict[str, dict[str, Any]]:
+def cold_start(server: str, names: Iterable[str], runs: int) -> dict[str, dict[str, Any]]:
     """Median of `runs` fresh interpreters per stack, interleaved, after one warm-up each."""
-    scripts = {n: s for n, s in _cold_scripts(server).items() if n in names}
+    wanted = set(names)
+    scripts = {n: s for n, s in _cold_scripts(server).items() if n in wanted}
     runs_by: dict[str, list[dict[str, Any]]] = {n: [] for n in scripts}
     with tempfile.TemporaryDirectory(prefix="bench-pycache-") as pycache:
         for script in scripts.values():
@@ -814,10 +806,12 @@ def bench_server(
         str(max_seconds),
         "--stream-framing",
         stream_framing,
+        "--watch-stdin",
     ]
     if cpu is not None:
         command += ["--cpu", str(cpu)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    # The server exits when this pipe closes, so it never outlives a killed bench.
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()

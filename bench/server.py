@@ -23,8 +23,9 @@ per-event framing cost it pays in production. The whole stream still goes out in
 the server does no per-chunk work. `--stream-framing length` sends one `content-length` body
 instead (fewer client-side read events; the raw-httpx2 per-chunk baseline drops about 3x).
 
-Run: `python bench/server.py [--cpu N] [--max-seconds S] [--stream-framing chunked|length]`;
-the first stdout line is the URL. The server exits by itself after `--max-seconds` (default 900).
+Run: `python bench/server.py [--cpu N] [--max-seconds S] [--stream-framing chunked|length]
+[--watch-stdin]`; the first stdout line is the URL. The server exits by itself after
+`--max-seconds` (default 900), or as soon as its stdin closes with `--watch-stdin`.
 """
 
 from __future__ import annotations
@@ -264,14 +265,30 @@ class BenchProtocol(asyncio.Protocol):
         self._buffer = buffer
 
 
-async def serve(host: str, port: int, max_seconds: float) -> None:
-    """Serve until `max_seconds` have passed, printing the URL first."""
+async def serve(host: str, port: int, max_seconds: float, *, watch_stdin: bool = False) -> None:
+    """Serve until `max_seconds` have passed (or stdin closes), printing the URL first.
+
+    With `watch_stdin`, the server also stops when its stdin reaches EOF: a parent that holds
+    the other end of a pipe and dies (even by SIGKILL) takes the server down with it.
+    """
     loop = asyncio.get_running_loop()
     server = await loop.create_server(BenchProtocol, host, port, backlog=1024)
     bound_port = server.sockets[0].getsockname()[1]
     print(f"http://{host}:{bound_port}", flush=True)
+    stop = asyncio.Event()
+    if watch_stdin:
+        fd = sys.stdin.fileno()
+
+        def on_stdin() -> None:
+            if not os.read(fd, 4096):
+                loop.remove_reader(fd)
+                stop.set()
+
+        loop.add_reader(fd, on_stdin)
     try:
-        await asyncio.sleep(max_seconds)
+        await asyncio.wait_for(stop.wait(), max_seconds)
+    except asyncio.TimeoutError:
+        pass
     finally:
         server.close()
 
@@ -284,6 +301,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu", type=int, default=None, help="pin the server to this core")
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--stream-framing", choices=("chunked", "length"), default="chunked")
+    parser.add_argument(
+        "--watch-stdin", action="store_true", help="exit when stdin closes (parent gone)"
+    )
     args = parser.parse_args(argv)
     REPLIES.update(render_replies(args.stream_framing))
     if args.host not in ("127.0.0.1", "::1", "localhost"):
@@ -291,7 +311,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
     try:
-        asyncio.run(serve(args.host, args.port, args.max_seconds))
+        asyncio.run(serve(args.host, args.port, args.max_seconds, watch_stdin=args.watch_stdin))
     except KeyboardInterrupt:
         sys.exit(0)
 
