@@ -27,11 +27,19 @@ from langchain_openai.chat_models.base import (
     _convert_to_openai_response_format,
     _is_pydantic_class,
 )
+from langchain_openai.chat_models.base import _use_responses_api as _wants_responses_api
 from openai.lib._parsing._completions import type_to_response_format_param
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, field_validator, model_validator
 from typing_extensions import Self
 
-from langchain_cfgateway_grok import _content_blocks, _gateway, _grok, _options, _profiles
+from langchain_cfgateway_grok import (
+    _content_blocks,
+    _gateway,
+    _grok,
+    _options,
+    _profiles,
+    _responses,
+)
 from langchain_cfgateway_grok._options import GatewayOptions
 from langchain_cfgateway_grok._transport import DEFAULT_TIMEOUT, ChatTransport
 from langchain_cfgateway_grok._version import __version__
@@ -292,6 +300,12 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             endpoint=self.endpoint,
         )
         self._endpoint = endpoint
+        if self.use_responses_api and endpoint != "grok":
+            msg = (
+                f"use_responses_api=True needs endpoint='grok': the gateway serves xAI's "
+                f"Responses API only on its grok route, not on {endpoint!r}."
+            )
+            raise ValueError(msg)
         _gateway.wire_model(self.model_name, endpoint)  # a bad id fails now, not per call
         bare = _gateway.xai_model_id(self.model_name)
         row = _profiles.lookup(bare) if bare is not None else None
@@ -375,10 +389,31 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         run_metadata: Mapping[str, Any] | None,
         kwargs: dict[str, Any],
     ) -> _Request:
+        """One Chat Completions call: its body and its per-call headers."""
+        headers = self._call_headers(run_id, run_metadata, kwargs)
+        if conversation := kwargs.get("prompt_cache_key") or self.prompt_cache_key:
+            # xAI routes a conversation to the same cache by this header (xai-api.md §1.2).
+            headers = {
+                **(headers or {}),
+                **_checked_default_headers(
+                    {"x-grok-conv-id": conversation}, field="prompt_cache_key"
+                ),
+            }
+        body = self._get_request_payload(messages, stop=stop, **kwargs)
+        format_type = (body.get("response_format") or {}).get("type")
+        return _Request(body, headers, format_type == "json_schema")
+
+    def _call_headers(
+        self, run_id: Any, run_metadata: Mapping[str, Any] | None, kwargs: Mapping[str, Any]
+    ) -> dict[str, str | None] | None:
+        """Per-call header overrides, for any API: credentials mode, options, event id, extras.
+
+        Order, later winning: per-call (and `configurable`) gateway options over the model's,
+        the run id as `cf-aig-event-id` unless an `event_id` option is set, then the caller's
+        own `extra_headers`.
+        """
         per_call = kwargs.get("gateway_options")
         extra_headers = kwargs.get("extra_headers")
-        conversation = kwargs.get("prompt_cache_key") or self.prompt_cache_key
-        body = self._get_request_payload(messages, stop=stop, **kwargs)
         headers: dict[str, str | None] = {}
         if self._stored_keys:
             # Stored keys: any Authorization (even a placeholder) would be forwarded and
@@ -414,15 +449,35 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         )
         if self.event_id_from_run_id and run_id is not None and not explicit_event_id:
             headers["cf-aig-event-id"] = str(run_id)
-        if conversation:
-            # xAI routes a conversation to the same cache by this header (xai-api.md §1.2).
-            headers.update(
-                _checked_default_headers({"x-grok-conv-id": conversation}, field="prompt_cache_key")
-            )
         if extra_headers:
             headers.update(_checked_default_headers(extra_headers, field="extra_headers"))
-        format_type = (body.get("response_format") or {}).get("type")
-        return _Request(body, headers or None, format_type == "json_schema")
+        return headers or None
+
+    # -- Responses API routing (the Responses path itself lives in `_responses.py`) ------
+
+    def _use_responses_api(self, payload: dict[str, Any]) -> bool:
+        if isinstance(self.use_responses_api, bool):
+            return self.use_responses_api
+        return bool(
+            self.reasoning is not None
+            or self.include is not None
+            or self.truncation is not None
+            or self.use_previous_response_id
+            or _wants_responses_api(payload)
+        )
+
+    def _routes_to_responses(self, kwargs: Mapping[str, Any]) -> bool:
+        """Whether this call goes to `/responses`; refused before sending off the grok route."""
+        if not self._use_responses_api({**self.model_kwargs, **kwargs}):
+            return False
+        if self._endpoint != "grok":
+            msg = (
+                f"The Responses API (use_responses_api=True, or a server-side tool such as "
+                f"web_search) is served only on the grok route, not on endpoint="
+                f"{self._endpoint!r}. Fix: use endpoint='grok', or bind only function tools."
+            )
+            raise ValueError(msg)
+        return True
 
     # -- invoke ---------------------------------------------------------------------------
 
@@ -433,6 +488,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._routes_to_responses(kwargs):
+            return _responses.generate(self, messages, stop, run_manager, kwargs)
         request = self._prepare(messages, stop, *_run_facts(run_manager, kwargs), kwargs)
         reply = self._transport.post(request.body, headers=request.headers)
         return self._result_from_reply(reply.json, reply.headers, request)
@@ -444,6 +501,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._routes_to_responses(kwargs):
+            return await _responses.agenerate(self, messages, stop, run_manager, kwargs)
         request = self._prepare(messages, stop, *_run_facts(run_manager, kwargs), kwargs)
         reply = await self._transport.apost(request.body, headers=request.headers)
         return self._result_from_reply(reply.json, reply.headers, request)
@@ -497,6 +556,9 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        if self._routes_to_responses(kwargs):
+            yield from _responses.stream(self, messages, stop, run_manager, kwargs)
+            return
         request = self._prepare_stream(messages, stop, run_manager, stream_usage, kwargs)
         with self._transport.stream(request.body, headers=request.headers) as stream:
             reader = _ChunkReader(self, stream.headers, request)
@@ -521,6 +583,12 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         stream_usage: bool | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        if self._routes_to_responses(kwargs):
+            async for responses_chunk in _responses.astream(
+                self, messages, stop, run_manager, kwargs
+            ):
+                yield responses_chunk
+            return
         request = self._prepare_stream(messages, stop, run_manager, stream_usage, kwargs)
         async with self._transport.astream(request.body, headers=request.headers) as stream:
             reader = _ChunkReader(self, stream.headers, request)
