@@ -51,7 +51,7 @@ def stream(
     raise NotImplementedError(_MSG)
 
 
-async def astream(
+def astream(
     model: ChatCloudflareGrok,
     messages: list[BaseMessage],
     stop: list[str] | None,
@@ -59,6 +59,4 @@ async def astream(
     kwargs: dict[str, Any],
 ) -> AsyncIterator[ChatGenerationChunk]:
     """Async stream through `/responses`."""
-    if model is not None:
-        raise NotImplementedError(_MSG)
-    yield  # pragma: no cover - makes this an async generator
+    raise NotImplementedError(_MSG)
