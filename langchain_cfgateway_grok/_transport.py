@@ -993,22 +993,31 @@ class ChatTransport:
         while True:
             request = self._request(client, content, headers)
             remaining = max_retries - retries_taken
+            response: httpx2.Response | None = None
             try:
-                response = client.send(request, stream=stream, auth=auth, follow_redirects=False)
-                if stream and response.is_success and not _is_event_stream(response):
-                    response.read()  # a buffered body for a stream request: read it in the attempt
+                # Always sent as a stream and read here (what `send(stream=False)` does inside),
+                # so a body cut short still leaves its headers, and its log id, to report.
+                response = client.send(request, stream=True, auth=auth, follow_redirects=False)
+                if not stream or (response.is_success and not _is_event_stream(response)):
+                    response.read()  # the whole body (a buffered stream too) within the attempt
             except timeout_errors() as exc:
+                log_id = _close_broken(response)
                 if remaining > 0:
                     self._sleep(self._retry_wait(retries_taken, max_retries, None, exc))
                     retries_taken += 1
                     continue
-                raise error_from_transport(exc, request) from exc
+                raise error_from_transport(exc, request, log_id=log_id) from exc
             except request_errors() as exc:
+                log_id = _close_broken(response)
                 if remaining > 0:
                     self._sleep(self._retry_wait(retries_taken, max_retries, None, exc))
                     retries_taken += 1
                     continue
-                raise error_from_transport(exc, request) from exc
+                raise error_from_transport(exc, request, log_id=log_id) from exc
+            except BaseException:
+                if response is not None:  # interrupted mid-body: release the connection
+                    response.close()
+                raise
             if response.is_success:
                 return response
             if stream:
@@ -1028,24 +1037,31 @@ class ChatTransport:
         while True:
             request = self._request(client, content, headers)
             remaining = max_retries - retries_taken
+            response: httpx2.Response | None = None
             try:
                 response = await client.send(
-                    request, stream=stream, auth=auth, follow_redirects=False
+                    request, stream=True, auth=auth, follow_redirects=False
                 )
-                if stream and response.is_success and not _is_event_stream(response):
+                if not stream or (response.is_success and not _is_event_stream(response)):
                     await response.aread()
             except timeout_errors() as exc:
+                log_id = await _aclose_broken(response)
                 if remaining > 0:
                     await self._asleep(self._retry_wait(retries_taken, max_retries, None, exc))
                     retries_taken += 1
                     continue
-                raise error_from_transport(exc, request) from exc
+                raise error_from_transport(exc, request, log_id=log_id) from exc
             except request_errors() as exc:
+                log_id = await _aclose_broken(response)
                 if remaining > 0:
                     await self._asleep(self._retry_wait(retries_taken, max_retries, None, exc))
                     retries_taken += 1
                     continue
-                raise error_from_transport(exc, request) from exc
+                raise error_from_transport(exc, request, log_id=log_id) from exc
+            except BaseException:
+                if response is not None:  # cancelled mid-body: release the connection
+                    await response.aclose()
+                raise
             if response.is_success:
                 return response
             if stream:
@@ -1075,6 +1091,22 @@ class ChatTransport:
             max_retries,
         )
         return delay
+
+
+def _close_broken(response: httpx2.Response | None) -> str | None:
+    """Close a response whose body failed mid-read; its log id, if its headers came."""
+    if response is None:
+        return None
+    response.close()
+    return response.headers.get(LOG_ID_HEADER)
+
+
+async def _aclose_broken(response: httpx2.Response | None) -> str | None:
+    """The async twin of `_close_broken`."""
+    if response is None:
+        return None
+    await response.aclose()
+    return response.headers.get(LOG_ID_HEADER)
 
 
 def _read_error_body(response: httpx2.Response) -> None:
