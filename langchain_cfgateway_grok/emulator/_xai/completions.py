@@ -18,7 +18,8 @@ from langchain_cfgateway_grok.emulator._xai.render import (
 from langchain_cfgateway_grok.emulator._xai.result import XaiResult
 from langchain_cfgateway_grok.emulator._xai.scripted import ScriptedReply, scripted_turn
 from langchain_cfgateway_grok.emulator._xai.settings import XaiSettings
-from langchain_cfgateway_grok.emulator._xai.tokens import count_prompt
+from langchain_cfgateway_grok.emulator._xai.store import XaiStore, owner_of
+from langchain_cfgateway_grok.emulator._xai.tokens import cache_text, count_prompt
 from langchain_cfgateway_grok.emulator._xai.usage import build_usage, output_tokens
 from langchain_cfgateway_grok.emulator._xai.validate import (
     check_credentials,
@@ -47,6 +48,8 @@ def chat_completions(
     settings: XaiSettings = _DEFAULT_SETTINGS,
     content_type: str | None = "application/json",
     completion_id_override: str | None = None,
+    store: XaiStore | None = None,
+    conversation_id: str | None = None,
 ) -> XaiResult:
     """Answer a Chat Completions request as xAI would.
 
@@ -59,6 +62,9 @@ def chat_completions(
         settings: Switches for Unconfirmed behaviour.
         content_type: The request's `Content-Type` (None when absent → 415).
         completion_id_override: Use this `id` instead of one derived from `now` and the body.
+        store: The emulated xAI's memory; its prompt cache answers `cached_tokens`.
+        conversation_id: The `x-grok-conv-id` header: requests with the same id share a prompt
+            cache (none without it).
 
     Returns:
         The status with a JSON body, or with the stream's chunks for `stream: true`.
@@ -74,6 +80,9 @@ def chat_completions(
     except errors.XaiError as e:
         return XaiResult(e.status, body=e.body())
 
+    cached = 0
+    if store is not None and api_key:
+        cached = store.cached_tokens(owner_of(api_key), conversation_id, cache_text(request))
     turn = scripted_turn(scripted) if scripted is not None else decide(request)
     completion, reasoning = output_tokens(turn)
     if scripted is None and not settings.emit_reasoning_content:
@@ -85,6 +94,7 @@ def chat_completions(
         completion_tokens=completion * request.n,
         reasoning_tokens=reasoning * request.n,
         sources=len(turn.citations),
+        cached_tokens=cached,
         overrides=turn.usage_overrides,
     )
     envelope = Envelope(

@@ -141,3 +141,25 @@ def retired_endpoint(path: str, status: int) -> XaiError:
     if status == 410:
         return XaiError(410, CODE_GONE, ANTHROPIC_COMPAT_GONE)
     return XaiError(status, CODE_NOT_FOUND, f"No route found for {path}.")
+
+
+def response_not_found(response_id: str, status: int = 404) -> XaiError:
+    """An unknown, expired, deleted or unstored response id (Responses API; text Unconfirmed).
+
+    `status` is 404 for `GET`/`DELETE /v1/responses/{id}`; for `previous_response_id` it is the
+    `previous_response_not_found_status` switch (400 answers as an invalid argument).
+    """
+    message = f"Response with id '{response_id}' not found."
+    if status == 404:
+        return XaiError(404, CODE_NOT_FOUND, message)
+    return XaiError(status, CODE_INVALID_ARGUMENT, message)
+
+
+def tampered_reasoning(path: str, item_id: str) -> XaiError:
+    """400 for a reasoning item whose `encrypted_content` does not verify (text Unconfirmed)."""
+    return XaiError(
+        400,
+        CODE_INVALID_ARGUMENT,
+        f"{path}: the encrypted_content of reasoning item '{item_id}' could not be verified; "
+        "send it back exactly as it was returned.",
+    )

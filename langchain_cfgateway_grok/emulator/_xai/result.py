@@ -18,9 +18,14 @@ class XaiResult:
             order. The gateway frames each as `b"data: <json>\\n\\n"` and ends with
             `b"data: [DONE]\\n\\n"`.
         headers: Extra provider headers, if any.
+        sse_event_names: Frame each chunk as `event: <chunk["type"]>` plus `data: <json>` (the
+            Responses API's named events) instead of a bare `data:` line.
+        sse_done_marker: End the stream with `data: [DONE]` (Chat Completions, xai-api.md §1.4).
     """
 
     status: int
     body: dict[str, Any] | None = None
     chunks: list[dict[str, Any]] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    sse_event_names: bool = False
+    sse_done_marker: bool = True

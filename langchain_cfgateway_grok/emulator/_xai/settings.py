@@ -35,6 +35,31 @@ class XaiSettings:
             (xai-api.md §1.4). Off by default: the openai SDK's stream helper concatenates a
             repeated role ("assistantassistant..."), which xAI's documented SDK compatibility
             makes unlikely today. Turn it on to test a client's robustness.
+        responses_summary_by_default: Reasoning items of the Responses API carry a summary even
+            when the request sets no `reasoning.summary`. Recorded grok-code-fast-1 streams
+            (vercel/ai `packages/xai/src/responses/__fixtures__/xai-text-with-reasoning-streaming*`)
+            show summaries with `reasoning.summary: null`; whether current models do is
+            Unconfirmed. False: a summary only for `reasoning.summary` auto/concise/detailed.
+        responses_top_level_citations: Add xAI's top-level `citations` (every source URL) to the
+            response object. The docs describe `response.citations` for the xAI SDK
+            (docs.x.ai/docs/guides/tools/overview, "All Citations"); recorded REST responses do
+            not show it, so it is Unconfirmed on `/v1/responses`.
+        responses_server_tool_legacy_fields: Server-side tool call items also carry `name`,
+            `arguments` and `call_id: ""`, as 2025 recordings do (vercel/ai fixtures
+            `xai-web-search-tool.1.json`, `xai-x-search-tool.1.json`,
+            `xai-code-execution-tool.1.json`); a 2026 recording of `web_search_call` has only
+            `id`, `type`, `status`, `action`. Which fields current xAI sends is Unconfirmed.
+        responses_citation_offsets: `url_citation` `start_index`/`end_index`: `marker` = the span
+            of the inline `[[N]](url)` marker in the text (xAI's documented inline citations);
+            `zero` = 0/0, as a 2026 REST recording shows (vercel/ai fixture
+            `xai-13218-web-search-provider-tool-result.1.chunks.txt`). Unconfirmed.
+        responses_stream_done_marker: End a Responses stream with `data: [DONE]` (Chat
+            Completions does; OpenAI's Responses streams do not; xAI's is Unconfirmed).
+        previous_response_not_found_status: Status for an unknown (or not stored, deleted,
+            expired) `previous_response_id`: 404 (`not-found`) or 400; Unconfirmed.
+        server_tool_call_ticks: Price of one server-side tool call in `cost_in_usd_ticks`
+            (default 50,000,000 = $5 per 1,000 calls). xAI bills tool invocations
+            (docs.x.ai/developers/cost-tracking); the per-call price is Unconfirmed.
     """
 
     emit_reasoning_content: bool = True
@@ -43,3 +68,10 @@ class XaiSettings:
     grok_3_mini_available: bool = True
     context_window_override: int | None = None
     role_in_every_delta: bool = False
+    responses_summary_by_default: bool = True
+    responses_top_level_citations: bool = True
+    responses_server_tool_legacy_fields: bool = True
+    responses_citation_offsets: Literal["marker", "zero"] = "marker"
+    responses_stream_done_marker: bool = False
+    previous_response_not_found_status: Literal[400, 404] = 404
+    server_tool_call_ticks: int = 50_000_000

@@ -34,11 +34,12 @@ class PromptCount:
         return self.text_tokens + self.image_tokens
 
 
-def _dump(value: Any) -> str:
+def dump(value: Any) -> str:
+    """Compact, key-sorted JSON (how tool definitions and schemas are counted)."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _message_text(message: Mapping[str, Any]) -> tuple[str, int]:
+def message_text(message: Mapping[str, Any]) -> tuple[str, int]:
     """A message as prompt text (`role: text`, then reasoning and tool calls) and its images."""
     content = message.get("content")
     images = 0
@@ -50,7 +51,7 @@ def _message_text(message: Mapping[str, Any]) -> tuple[str, int]:
             if part.get("type") == "image_url":
                 images += 1
             else:
-                parts.append(_dump(part))
+                parts.append(dump(part))
     if isinstance(message.get("reasoning_content"), str):
         parts.append(message["reasoning_content"])
     for call in message.get("tool_calls") or []:
@@ -67,17 +68,10 @@ def prompt_text(request: ChatRequest) -> tuple[str, int]:
     lines: list[str] = []
     images = 0
     for message in request.messages:
-        text, count = _message_text(message)
+        text, count = message_text(message)
         lines.append(text)
         images += count
-    for tool in request.tools:
-        lines.append(
-            _dump(
-                {"name": tool.name, "description": tool.description, "parameters": tool.parameters}
-            )
-        )
-    if request.response_format is not None and request.response_format.schema is not None:
-        lines.append(_dump(request.response_format.schema))
+    lines += tool_lines(request)
     return "\n".join(lines), images
 
 
@@ -85,3 +79,23 @@ def count_prompt(request: ChatRequest) -> PromptCount:
     """Prompt tokens of a request."""
     text, images = prompt_text(request)
     return PromptCount(text_tokens=count_tokens(text), image_tokens=images * IMAGE_TOKENS)
+
+
+def tool_lines(request: ChatRequest) -> list[str]:
+    """The tool definitions and the `json_schema` schema, one compact JSON line each."""
+    lines = [
+        dump({"name": tool.name, "description": tool.description, "parameters": tool.parameters})
+        for tool in request.tools
+    ]
+    if request.response_format is not None and request.response_format.schema is not None:
+        lines.append(dump(request.response_format.schema))
+    return lines
+
+
+def cache_text(request: ChatRequest) -> str:
+    """The prompt as the prompt cache sees it: tools and schema first, then the messages.
+
+    A prefix-stable order (a growing conversation only appends), so turn N+1 shares turn N's
+    whole prompt as its prefix.
+    """
+    return "\n".join([*tool_lines(request), *(message_text(m)[0] for m in request.messages)])

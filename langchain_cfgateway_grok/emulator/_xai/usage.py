@@ -4,7 +4,8 @@
 reasoning). `cost_in_usd_ticks` is an integer, 1 USD = 10^10 ticks, priced from the model table:
 uncached prompt tokens at the input price, cached ones at the cached-input price, completion and
 reasoning tokens at the output price; tier prices when the prompt exceeds 200k tokens.
-The emulator keeps no prompt cache, so `cached_tokens` is 0 unless a scripted reply sets it.
+`cached_tokens` comes from the emulated prompt cache (`store.XaiStore.cached_tokens`: only with a
+conversation id) unless a scripted reply sets it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def cost_in_usd_ticks(
     )
 
 
-def _merge(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+def merge_overrides(base: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `overrides` applied; nested objects merge key by key."""
     merged = dict(base)
     for key, value in overrides.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
@@ -66,6 +68,7 @@ def build_usage(
     completion_tokens: int,
     reasoning_tokens: int,
     sources: int = 0,
+    cached_tokens: int = 0,
     overrides: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The `usage` object.
@@ -76,6 +79,7 @@ def build_usage(
         completion_tokens: Visible output tokens (all choices).
         reasoning_tokens: Reasoning tokens (all choices).
         sources: `num_sources_used` (the number of citations).
+        cached_tokens: Prompt tokens served from the prompt cache (`x-grok-conv-id`).
         overrides: Keys replacing computed ones (nested detail objects merge key by key);
             `total_tokens` and `cost_in_usd_ticks` are recomputed unless overridden.
 
@@ -90,7 +94,7 @@ def build_usage(
             "text_tokens": prompt.text_tokens,
             "audio_tokens": 0,
             "image_tokens": prompt.image_tokens,
-            "cached_tokens": 0,
+            "cached_tokens": min(cached_tokens, prompt.total),
         },
         "completion_tokens_details": {
             "reasoning_tokens": reasoning_tokens,
@@ -102,7 +106,7 @@ def build_usage(
         "cost_in_usd_ticks": 0,
     }
     overrides = overrides or {}
-    usage = _merge(usage, overrides)
+    usage = merge_overrides(usage, overrides)
     reasoning = usage["completion_tokens_details"].get("reasoning_tokens", 0)
     if "total_tokens" not in overrides:
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"] + reasoning

@@ -90,15 +90,18 @@ def describe(value: object) -> str:
     return "null"
 
 
-def _wrong_type(path: str, value: object, expected: str) -> errors.XaiError:
+def wrong_type(path: str, value: object, expected: str) -> errors.XaiError:
+    """The 422 for a field of the wrong JSON type, in serde's words."""
     return errors.undeserializable(f"{path}: invalid type: {describe(value)}, expected {expected}")
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> bool:
+    """A JSON number (not a boolean)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_int(value: object) -> bool:
+def is_int(value: object) -> bool:
+    """A JSON integer (not a boolean)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -127,14 +130,14 @@ _TYPED_FIELDS: dict[str, tuple[str, str]] = {
     "logit_bias": ("dict", "a map"),
 }
 
-_KIND_CHECKS = {
+KIND_CHECKS = {
     "str": lambda v: isinstance(v, str),
     "list": lambda v: isinstance(v, list),
     "dict": lambda v: isinstance(v, dict),
     "bool": lambda v: isinstance(v, bool),
-    "number": _is_number,
-    "int": _is_int,
-    "uint": _is_int,
+    "number": is_number,
+    "int": is_int,
+    "uint": is_int,
 }
 
 
@@ -143,8 +146,8 @@ def _check_field_types(body: Mapping[str, Any]) -> None:
         value = body.get(field)
         if value is None:
             continue
-        if not _KIND_CHECKS[kind](value):
-            raise _wrong_type(field, value, expected)
+        if not KIND_CHECKS[kind](value):
+            raise wrong_type(field, value, expected)
         if kind == "uint" and value < 0:
             msg = f"{field}: invalid value: integer `{value}`, expected {expected}"
             raise errors.undeserializable(msg)
@@ -158,7 +161,7 @@ def _check_field_types(body: Mapping[str, Any]) -> None:
         raise errors.undeserializable("stop: data did not match any variant of untagged enum Stop")
     options = body.get("stream_options")
     if options is not None and options.get("include_usage") not in (None, True, False):
-        raise _wrong_type("stream_options.include_usage", options["include_usage"], "a boolean")
+        raise wrong_type("stream_options.include_usage", options["include_usage"], "a boolean")
 
 
 def _check_content(path: str, content: object, *, optional: bool) -> None:
@@ -183,18 +186,18 @@ def _check_tool_calls(path: str, tool_calls: object) -> None:
     if tool_calls is None:
         return
     if not isinstance(tool_calls, list):
-        raise _wrong_type(f"{path}.tool_calls", tool_calls, "a sequence")
+        raise wrong_type(f"{path}.tool_calls", tool_calls, "a sequence")
     for j, call in enumerate(tool_calls):
         where = f"{path}.tool_calls[{j}]"
         if not isinstance(call, dict):
-            raise _wrong_type(where, call, "struct ToolCall")
+            raise wrong_type(where, call, "struct ToolCall")
         function = call.get("function")
         if not isinstance(function, dict):
             raise errors.undeserializable(f"{where}: missing field `function`")
         if not isinstance(function.get("name"), str):
-            raise _wrong_type(f"{where}.function.name", function.get("name"), "a string")
+            raise wrong_type(f"{where}.function.name", function.get("name"), "a string")
         if not isinstance(function.get("arguments"), str):
-            raise _wrong_type(f"{where}.function.arguments", function.get("arguments"), "a string")
+            raise wrong_type(f"{where}.function.arguments", function.get("arguments"), "a string")
 
 
 def _check_messages(messages: list[Any]) -> None:
@@ -203,7 +206,7 @@ def _check_messages(messages: list[Any]) -> None:
     for i, message in enumerate(messages):
         path = f"messages[{i}]"
         if not isinstance(message, dict):
-            raise _wrong_type(path, message, "struct Message")
+            raise wrong_type(path, message, "struct Message")
         role = message.get("role")
         if role is None:
             raise errors.undeserializable(f"{path}: missing field `role`")
@@ -219,12 +222,12 @@ def _check_messages(messages: list[Any]) -> None:
             _check_tool_calls(path, message.get("tool_calls"))
             reasoning = message.get("reasoning_content")
             if reasoning is not None and not isinstance(reasoning, str):
-                raise _wrong_type(f"{path}.reasoning_content", reasoning, "a string")
+                raise wrong_type(f"{path}.reasoning_content", reasoning, "a string")
         else:
             _check_content(path, content, optional=False)
         call_id = message.get("tool_call_id")
         if role == "tool" and call_id is not None and not isinstance(call_id, str):
-            raise _wrong_type(f"{path}.tool_call_id", call_id, "a string")
+            raise wrong_type(f"{path}.tool_call_id", call_id, "a string")
 
 
 def _parse_tools(raw: list[Any] | None) -> tuple[ToolDef, ...]:
@@ -238,7 +241,7 @@ def _parse_tools(raw: list[Any] | None) -> tuple[ToolDef, ...]:
     for i, tool in enumerate(raw):
         path = f"tools[{i}]"
         if not isinstance(tool, dict):
-            raise _wrong_type(path, tool, "struct Tool")
+            raise wrong_type(path, tool, "struct Tool")
         if tool.get("type", "function") != "function":
             msg = f"Unsupported tool type `{tool.get('type')}` in Chat Completions; use `function`."
             raise errors.invalid_argument(msg)
@@ -247,12 +250,12 @@ def _parse_tools(raw: list[Any] | None) -> tuple[ToolDef, ...]:
             raise errors.undeserializable(f"{path}: missing field `function`")
         name = function.get("name")
         if not isinstance(name, str) or not name:
-            raise _wrong_type(f"{path}.function.name", name, "a non-empty string")
+            raise wrong_type(f"{path}.function.name", name, "a non-empty string")
         parameters = function.get("parameters")
         if parameters is None:
             parameters = {"type": "object", "properties": {}}
         if not isinstance(parameters, dict):
-            raise _wrong_type(f"{path}.function.parameters", parameters, "a map")
+            raise wrong_type(f"{path}.function.parameters", parameters, "a map")
         description = function.get("description")
         tools.append(ToolDef(name, description if isinstance(description, str) else "", parameters))
     names = [t.name for t in tools]
@@ -279,7 +282,7 @@ def _parse_tool_choice(raw: object, tools: tuple[ToolDef, ...]) -> ToolChoice:
             )
         return ToolChoice(raw)  # type: ignore[arg-type]
     if not isinstance(raw, dict):
-        raise _wrong_type("tool_choice", raw, "a string or struct ToolChoice")
+        raise wrong_type("tool_choice", raw, "a string or struct ToolChoice")
     function = raw.get("function")
     name = function.get("name") if isinstance(function, dict) else None
     if not isinstance(name, str):
