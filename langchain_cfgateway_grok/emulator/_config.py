@@ -21,9 +21,19 @@ from langchain_cfgateway_grok.emulator._controls import (
     RETRY_DELAY_MAX_MS,
     Backoff,
 )
-from langchain_cfgateway_grok.emulator._gateway_errors import GATEWAY_ERRORS, GatewayErrorSpec
+from langchain_cfgateway_grok.emulator._gateway_errors import (
+    API_ERRORS,
+    GATEWAY_ERRORS,
+    GatewayErrorSpec,
+)
+from langchain_cfgateway_grok.emulator._routes import OTHER_PROVIDERS
 
 Technique = Literal["fixed", "sliding"]
+UniversalAllFailed = Literal["last_error", "first_error", "gateway_error"]
+FeedbackScale = Literal["plus_minus_one", "zero_one", "either"]
+#: Provider slugs served by the emulated xAI; any other known slug by a minimal OpenAI-shaped
+#: stand-in (docs/emulator.md "Dynamic routes").
+XAI_PROVIDERS = frozenset({"grok", "xai"})
 
 
 @dataclass(frozen=True)
@@ -88,10 +98,33 @@ class DlpRule:
 
 @dataclass(frozen=True)
 class DynamicRoute:
-    """A dynamic route (§1.5) reached on compat as `dynamic/<name>`: here, one model node."""
+    """A dynamic route (§1.5) reached on compat as `dynamic/<name>`: here, one model node.
+
+    `provider` is the slug the gateway reports in `cf-aig-provider`. `grok` (or `xai`) is served
+    by the emulated xAI; another provider the real gateway serves (`openai`, `anthropic`, ...)
+    by a minimal stand-in that answers an OpenAI-shaped `chat.completion` (or its chunks)
+    without xAI-only fields (`reasoning_content`, `cost_in_usd_ticks`, `citations`, ...).
+    """
 
     model: str
     provider: str = "grok"
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            msg = "DynamicRoute needs a `model` (the model the route serves)."
+            raise ValueError(msg)
+        if self.provider not in XAI_PROVIDERS | OTHER_PROVIDERS:
+            known = ", ".join(sorted(XAI_PROVIDERS | OTHER_PROVIDERS))
+            msg = (
+                f"DynamicRoute.provider {self.provider!r} is not a gateway provider; "
+                f"use one of {known}."
+            )
+            raise ValueError(msg)
+
+    @property
+    def is_xai(self) -> bool:
+        """True when the emulated xAI serves this route."""
+        return self.provider in XAI_PROVIDERS
 
 
 @dataclass(frozen=True)
@@ -209,15 +242,30 @@ class Switches:
     final retry attempt, your gateway will wait until the request completes" (§2)."""
     rate_limit_retry_after: bool = False
     """Send `Retry-After` (seconds to the window's end) with 429/2003 (§5: Unconfirmed)."""
+    universal_fallback_on_client_errors: bool = True
+    """Universal (§1.4): a step's 4xx answer moves on to the next step like a 5xx or a timeout
+    ("an error ... moves on"). Off: only 429, 5xx and timeouts fall back; other 4xx answers are
+    returned at once."""
+    universal_all_failed: UniversalAllFailed = "last_error"
+    """Universal: every step failed (§1.4, Unconfirmed). `last_error`: the last step's answer as
+    is (with its `cf-aig-step`); `first_error`: the first step's; `gateway_error`: the gateway's
+    own `universal_all_failed` envelope (502/2005)."""
+    rest_uses_stored_keys: bool = False
+    """REST API (§1.6): use the gateway's stored xAI key (`default`) when it has one instead of
+    Unified Billing (the docs present the route as UB-only; BYOK there is Unconfirmed)."""
+    feedback_scale: FeedbackScale = "plus_minus_one"
+    """Logs API PATCH `feedback` values (§5, Unconfirmed): `plus_minus_one` takes -1 and 1 (the
+    feedback API page), `zero_one` takes 0 and 1 (the binding docs), `either` takes -1, 0, 1."""
     errors: Mapping[str, GatewayErrorSpec] = field(default_factory=dict)
-    """Replace rows of the gateway error table by name (e.g. the timeout error)."""
+    """Replace rows of the gateway or Cloudflare API error tables by name (e.g. the timeout
+    error, or `api_authentication_error`)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "retry_statuses", frozenset(self.retry_statuses))
         object.__setattr__(self, "errors", dict(self.errors))
-        unknown = sorted(set(self.errors) - set(GATEWAY_ERRORS))
+        unknown = sorted(set(self.errors) - set(GATEWAY_ERRORS) - set(API_ERRORS))
         if unknown:
-            known = ", ".join(sorted(GATEWAY_ERRORS))
+            known = ", ".join(sorted({*GATEWAY_ERRORS, *API_ERRORS}))
             msg = f"Unknown gateway error names in `errors`: {unknown}; known: {known}."
             raise ValueError(msg)
         if self.cache_ttl_out_of_range not in ("clamp", "reject", "ignore"):
@@ -226,7 +274,13 @@ class Switches:
         if self.cache_status_when_skipped not in ("MISS", "BYPASS"):
             msg = "`cache_status_when_skipped` must be MISS or BYPASS."
             raise ValueError(msg)
+        if self.universal_all_failed not in ("last_error", "first_error", "gateway_error"):
+            msg = "`universal_all_failed` must be last_error, first_error or gateway_error."
+            raise ValueError(msg)
+        if self.feedback_scale not in ("plus_minus_one", "zero_one", "either"):
+            msg = "`feedback_scale` must be plus_minus_one, zero_one or either."
+            raise ValueError(msg)
 
     def error(self, name: str) -> GatewayErrorSpec:
-        """The gateway error `name`, with any override applied."""
-        return self.errors.get(name) or GATEWAY_ERRORS[name]
+        """The gateway (or Cloudflare API) error `name`, with any override applied."""
+        return self.errors.get(name) or GATEWAY_ERRORS.get(name) or API_ERRORS[name]

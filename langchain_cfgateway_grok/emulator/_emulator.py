@@ -46,6 +46,9 @@ class GatewayEmulator:
             400/2001.
         accounts: Account ids that exist; None (default) accepts any.
         xai_keys: Keys the emulated xAI accepts; None (default) accepts any non-empty key.
+        api_tokens: Cloudflare API tokens the REST chat route and the logs API accept
+            (`Authorization: Bearer <token>` on `api_url`); None (default) accepts any
+            non-empty token. Anything else answers 401 with code 10000 "Authentication error".
         switches: Choices for Unconfirmed gateway behaviour (see `Switches`).
         xai_settings: Choices for Unconfirmed xAI behaviour (see docs/emulator-xai.md).
         clock: Clock for TTLs, retry delays and upstream delays; default `FakeClock()`.
@@ -60,15 +63,19 @@ class GatewayEmulator:
         default_gateway: GatewayConfig | None = _OPEN_GATEWAY,
         accounts: Collection[str] | None = None,
         xai_keys: Collection[str] | None = None,
+        api_tokens: Collection[str] | None = None,
         switches: Switches | None = None,
         xai_settings: XaiSettings | None = None,
         clock: Clock | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        given: tuple[object, ...] = (xai_keys, accounts)
+        given: tuple[object, ...] = (xai_keys, accounts, api_tokens)
         if any(isinstance(value, str) for value in given):
-            msg = "`xai_keys` and `accounts` take a list, not one string: use `xai_keys=[key]`."
+            msg = (
+                "`xai_keys`, `accounts` and `api_tokens` take a list, not one string: use "
+                "`xai_keys=[key]`."
+            )
             raise TypeError(msg)
         configs: Mapping[str, object] = gateways or {}
         for gateway_id, config in configs.items():
@@ -82,6 +89,7 @@ class GatewayEmulator:
             default_gateway=default_gateway,
             accounts=frozenset(accounts) if accounts is not None else None,
             xai_keys=frozenset(xai_keys) if xai_keys is not None else None,
+            api_tokens=frozenset(api_tokens) if api_tokens is not None else None,
             switches=switches,
             xai_settings=xai_settings,
         )
@@ -125,6 +133,19 @@ class GatewayEmulator:
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self._server.port}/v1"
 
+    @property
+    def api_url(self) -> str:
+        """Cloudflare API root, e.g. `http://127.0.0.1:PORT/client/v4`: `cloudflare_api_url`.
+
+        Serves the REST chat route (`/accounts/{acct}/ai/v1/chat/completions`) and the logs
+        API (`/accounts/{acct}/ai-gateway/gateways/{gw}/logs...`) on the same server.
+        """
+        return self.url[: -len("/v1")] + "/client/v4"
+
+    def universal_url(self, account: str = "acct", gateway: str = "gw") -> str:
+        """The Universal endpoint `{url}/{account}/{gateway}` (POST a JSON array of steps)."""
+        return f"{self.url}/{account}/{gateway}"
+
     def base_url(
         self, account: str = "acct", gateway: str = "gw", endpoint: str = "grok/v1"
     ) -> str:
@@ -156,6 +177,18 @@ class GatewayEmulator:
     def attempts_for(self, log_id: str) -> list[UpstreamAttempt]:
         """The upstream attempts of one request, by its `cf-aig-log-id`."""
         return [attempt for attempt in self.upstream_attempts if attempt.log_id == log_id]
+
+    def log(self, log_id: str) -> LogEntry:
+        """The log entry with this id (as the logs API has it now, feedback included).
+
+        Raises:
+            KeyError: No entry has that id.
+        """
+        entry = self._state.find_log(log_id)
+        if entry is None:
+            msg = f"No log entry with id {log_id!r}."
+            raise KeyError(msg)
+        return entry
 
     # --- what will happen ----------------------------------------------------------------------
     @property

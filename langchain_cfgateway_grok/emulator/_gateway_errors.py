@@ -80,6 +80,16 @@ GATEWAY_ERRORS: dict[str, GatewayErrorSpec] = {
     ),
     # `cf-aig-request-timeout` exceeded: status, code and message all Unconfirmed (§4.2).
     "request_timeout": GatewayErrorSpec(504, 2007, "Request timed out", confirmed=False),
+    # Universal endpoint (§1.4): a body that is not a JSON array of steps (or one step object).
+    # Not documented: status, code and message are the emulator's.
+    "universal_invalid_request": GatewayErrorSpec(
+        400, 2006, "Invalid Universal request: expected a JSON array of steps", confirmed=False
+    ),
+    # Only with Switches(universal_all_failed="gateway_error"): what the gateway answers when
+    # every step failed is Unconfirmed (§1.4); the default relays the last step's error instead.
+    "universal_all_failed": GatewayErrorSpec(
+        502, 2005, "Failed to get response from provider", confirmed=False
+    ),
     # Only with Switches(cache_ttl_out_of_range="reject"): not a documented error.
     "invalid_cache_ttl": GatewayErrorSpec(
         400, 2004, "Invalid cf-aig-cache-ttl: must be between 60 and 2592000", confirmed=False
@@ -114,3 +124,32 @@ def render(spec: GatewayErrorSpec, **fields: object) -> tuple[int, dict[str, Any
     """Status and envelope for `spec`, its message formatted with `fields`."""
     message = spec.message.format(**fields) if fields else spec.message
     return spec.status, envelope(spec.status, spec.code, message)
+
+
+#: Errors of the Cloudflare API (`api.cloudflare.com/client/v4`: the REST chat route and the logs
+#: API), answered in the v4 envelope (`api_envelope`), not as `AiGatewayError`s. Only 10000
+#: "Authentication error" and 7003 are named in the references (§4.2); the statuses, and every
+#: other row, are the emulator's (`confirmed=False`). Override by name with `Switches(errors=...)`.
+API_ERRORS: dict[str, GatewayErrorSpec] = {
+    "api_authentication_error": GatewayErrorSpec(
+        401, 10000, "Authentication error", confirmed=False
+    ),
+    "api_model_not_found": GatewayErrorSpec(400, 7003, "model not found: {model}", confirmed=False),
+    "api_no_route": GatewayErrorSpec(404, 7000, "No route for that URI", confirmed=False),
+    "api_method_not_allowed": GatewayErrorSpec(
+        405, 10405, "Method not allowed for this route", confirmed=False
+    ),
+    "api_gateway_not_found": GatewayErrorSpec(404, 7002, "Gateway not found", confirmed=False),
+    "api_log_not_found": GatewayErrorSpec(404, 7002, "Log not found", confirmed=False),
+    "api_invalid_request": GatewayErrorSpec(400, 7001, "{detail}", confirmed=False),
+}
+
+
+def api_envelope(code: int, message: str) -> dict[str, Any]:
+    """A Cloudflare API v4 error body: `{"result":null,"success":false,"errors":[...],...}`."""
+    return {
+        "result": None,
+        "success": False,
+        "errors": [{"code": code, "message": message}],
+        "messages": [],
+    }

@@ -7,6 +7,10 @@ precedence: request `Authorization` as is -> stored key by alias -> Unified Bill
 upstream attempts with retries and the first-byte timeout, guardrails/DLP on the answer (2017),
 then the answer with its `cf-aig-*` headers, a cache write and a log entry.
 
+The Universal endpoint runs each of its steps through the same checks (`_universal.py`); the
+Cloudflare API paths (`/client/v4/...`: the REST chat route and the logs API) are answered by
+`_cf_api.py`, the REST chat route through this pipeline too.
+
 No sockets here: the HTTP app (`_app.py`) turns an ASGI request into an `IncomingRequest` and writes
 the `Answer` back, applying edge faults (delays, cuts) on the way.
 """
@@ -19,7 +23,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_cfgateway_grok.emulator import _upstream, _xai
+from langchain_cfgateway_grok.emulator import (
+    _cf_api,
+    _other_provider,
+    _universal,
+    _upstream,
+    _xai,
+)
 from langchain_cfgateway_grok.emulator._cache import CachedAnswer, decide, default_cache_key
 from langchain_cfgateway_grok.emulator._clock import Clock
 from langchain_cfgateway_grok.emulator._config import DlpRule, DynamicRoute, GatewayConfig, Switches
@@ -148,6 +158,10 @@ class _Exchange:
     dlp: str | None = None
     request_dlp: list[tuple[DlpRule, dict[str, Any]]] = field(default_factory=list)
     extra_headers: list[tuple[str, str]] = field(default_factory=list)
+    step: int = 0
+    """Index of this step in a Universal request (0 otherwise)."""
+    request_id: str = ""
+    """`cf-aig-request-id` when it differs from the log id (Universal steps); "" = the log id."""
 
     @property
     def collect_log(self) -> bool:
@@ -200,11 +214,18 @@ class Gateway:
                 log_id=log_id,
             )
         )
-        ex.route = match_route(
-            request.path, accept_unversioned_grok_path=switches.accept_unversioned_grok_path
-        )
-        if ex.route.kind == "not_found":
-            return self._not_found(ex)
+        api_route = _cf_api.match_api_route(request.path)
+        if api_route is not None:
+            # The Cloudflare API; only an authorized REST chat request goes on (as `rest_chat`).
+            api_answer = _cf_api.serve_api(self, ex, api_route)
+            if api_answer is not None:
+                return api_answer
+        else:
+            ex.route = match_route(
+                request.path, accept_unversioned_grok_path=switches.accept_unversioned_grok_path
+            )
+            if ex.route.kind == "not_found":
+                return self._not_found(ex)
         edge = self.state.faults.take_edge()
         if edge is not None and edge.replaces_answer:
             ex.config = self.state.gateway(ex.route.account, ex.route.gateway)
@@ -220,8 +241,11 @@ class Gateway:
         if config is None:
             return self._error(ex, "gateway_not_found")
         ex.config = config
-        if config.auth_tokens and not _token_ok(
-            ex.controls.gateway_authorization, config.auth_tokens
+        # The REST API authenticates with a Cloudflare API token instead (checked in `_cf_api`).
+        if (
+            route.kind != "rest_chat"
+            and config.auth_tokens
+            and not _token_ok(ex.controls.gateway_authorization, config.auth_tokens)
         ):
             return self._error(ex, "unauthorized")
         if route.kind == "invalid_provider":
@@ -234,6 +258,19 @@ class Gateway:
                 if ex.switches.rate_limit_retry_after:
                     ex.extra_headers.append(("retry-after", str(max(1, int(wait + 0.999)))))
                 return self._error(ex, "rate_limited")
+        if route.kind == "universal":
+            return await _universal.serve(self, ex, config)
+        return await self._dispatch(ex, config)
+
+    async def _dispatch(self, ex: _Exchange, config: GatewayConfig) -> Answer:  # noqa: PLR0911
+        """Serve one admitted request (or one Universal step) by its route kind."""
+        route = ex.route
+        if route.kind == "not_found":  # a Universal step naming no gateway route
+            return self._not_found(ex)
+        if route.kind == "invalid_provider":
+            return self._error(ex, "invalid_provider")
+        if route.kind == "other_provider":
+            return self._error(ex, "provider_failed")
         if route.kind == "grok_retired":
             return self._relay(ex, _upstream.retired("/" + route.endpoint, self.xai_settings))
         if route.kind == "grok_other":
@@ -254,8 +291,12 @@ class Gateway:
             ex.stream = body.get("stream") is True
             if isinstance(body.get("model"), str):
                 ex.model = body["model"]
-        if ex.route.kind == "compat_chat":
-            resolved = self._resolve_compat(ex, config, body)
+        if ex.route.kind in ("compat_chat", "rest_chat"):
+            resolved = (
+                self._resolve_compat(ex, config, body)
+                if ex.route.kind == "compat_chat"
+                else _cf_api.rest_model(ex, body)
+            )
             if isinstance(resolved, Answer):
                 return resolved
             forward = resolved
@@ -401,6 +442,8 @@ class Gateway:
         `default`), then Unified Billing unless `byok_only`/`cf-aig-no-wholesale`.
         """
         xai_keys = self.state.xai_keys
+        if ex.route.kind == "rest_chat":
+            return self._rest_credentials(config)
         sent = ex.controls.provider_authorization
         if sent is not None:
             return _bearer(sent), xai_keys, sent
@@ -427,6 +470,19 @@ class Gateway:
             return UNIFIED_BILLING_KEY, None, ""
         # No usable credential: forwarded as is; xAI answers with its own error (§4.3).
         return None, xai_keys, ""
+
+    def _rest_credentials(
+        self, config: GatewayConfig
+    ) -> tuple[str | None, frozenset[str] | None, str] | Answer:
+        """Credentials on the REST API (§1.6): Unified Billing.
+
+        There `Authorization` is the Cloudflare token, so xAI is paid by Unified Billing (or, with
+        `Switches.rest_uses_stored_keys`, by the gateway's `default` stored key).
+        """
+        if self.state.switches.rest_uses_stored_keys and "default" in config.stored_keys:
+            key = config.stored_keys["default"]
+            return key, self.state.xai_keys, f"Bearer {key}"
+        return UNIFIED_BILLING_KEY, None, ""
 
     async def _attempts(
         self,
@@ -497,6 +553,17 @@ class Gateway:
         script = self.state.take_script()
         if isinstance(script, ScriptedRaw):
             return _upstream.raw(script.status, script.body, script.headers, "scripted_raw")
+        if ex.dynamic is not None and not ex.dynamic.is_xai:
+            return _other_provider.chat(
+                body,
+                provider=ex.dynamic.provider,
+                model=ex.dynamic.model,
+                api_key=api_key,
+                scripted=script,
+                now=self.clock.now(),
+                content_type=ex.headers.get("content-type"),
+                settings=self.xai_settings,
+            )
         return _upstream.chat(
             body,
             api_key=api_key,
@@ -512,7 +579,7 @@ class Gateway:
         headers = [
             ("cf-aig-cache-status", cache_status),
             ("cf-aig-log-id", ex.log_id),
-            ("cf-aig-request-id", ex.log_id),
+            ("cf-aig-request-id", ex.request_id or ex.log_id),
             ("cf-aig-event-id", ex.event_id),
         ]
         if ex.dlp is not None:
@@ -644,7 +711,7 @@ class Gateway:
         self.state.record_log(
             LogEntry(
                 id=ex.log_id,
-                request_id=ex.log_id,
+                request_id=ex.request_id or ex.log_id,
                 event_id=ex.event_id,
                 created_at=ex.started,
                 duration=now - ex.started,
@@ -662,13 +729,16 @@ class Gateway:
                 custom_cost=ex.controls.custom_cost,
                 metadata=dict(ex.controls.metadata),
                 attempts=ex.attempts,
-                step=0,
+                step=ex.step,
                 gateway_error_code=gateway_code,
                 request_body=_recorded_body(ex.request.body) if payload else None,
                 response_body=response_body if payload else None,
                 payload_collected=payload,
                 dlp=json.loads(ex.dlp) if ex.dlp else None,
                 ignored_headers=ex.controls.ignored,
+                account=ex.route.account,
+                gateway=ex.route.gateway,
+                request_type="universal" if ex.request_id else "chat",
             )
         )
 

@@ -4,8 +4,8 @@ Served: `/v1/{account}/{gateway}/grok/v1/chat/completions`, `/grok/chat/completi
 `accept_unversioned_grok_path`), `/compat/chat/completions`; `/grok/v1/messages` and
 `/grok/v1/complete` answer as xAI answers retired endpoints. Any other path under `/grok/` is
 forwarded to xAI, which answers 404. Another provider slug is a gateway error (2008 unknown, 2005
-known but not emulated). Everything else, including the Universal endpoint, is a plain-text 404
-(see docs/emulator.md).
+known but not emulated). `/v1/{account}/{gateway}` itself is the Universal endpoint (§1.4).
+Everything else is a plain-text 404 (see docs/emulator.md).
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ RouteKind = Literal[
     "grok_other",  # any other /grok/... path: xAI answers 404
     "invalid_provider",  # unknown provider slug: 400/2008
     "other_provider",  # a real gateway provider the emulator does not emulate: 400/2005
+    "universal",  # /v1/{account}/{gateway}: the Universal endpoint, a JSON array of steps
+    "rest_chat",  # Cloudflare REST API chat completions (set by `_cf_api`, never matched here)
     "not_found",  # not a gateway path at all
 ]
 
@@ -65,6 +67,10 @@ class Route:
 def match_route(path: str, *, accept_unversioned_grok_path: bool = True) -> Route:  # noqa: PLR0911
     """Classify `path` (already percent-decoded, as ASGI gives it)."""
     parts = path.split("/")
+    # "", "v1", account, gateway (the Universal endpoint; a trailing slash allowed)
+    universal = len(parts) == 4 or (len(parts) == 5 and parts[4] == "")
+    if universal and parts[:2] == ["", "v1"] and "" not in parts[2:4]:
+        return Route("universal", account=parts[2], gateway=parts[3])
     # "", "v1", account, gateway, provider, *endpoint
     if len(parts) < 6 or parts[0] != "" or parts[1] != "v1" or "" in parts[2:5]:
         return Route("not_found")

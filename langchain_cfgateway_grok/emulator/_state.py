@@ -7,6 +7,7 @@ their own thread while the server thread serves requests, so every access takes 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,6 +95,16 @@ class LogEntry:
     payload_collected: bool
     dlp: Mapping[str, Any] | None
     ignored_headers: tuple[str, ...]
+    account: str = ""
+    """Account id of the request (the logs API lists entries per account and gateway)."""
+    gateway: str = ""
+    """Gateway id of the request."""
+    feedback: float | None = None
+    """Human feedback set through the logs API (`PATCH .../logs/{id}`), None until then."""
+    score: float | None = None
+    """Score set through the logs API, None until then."""
+    request_type: str = "chat"
+    """`universal` for a step of a Universal request (its index is `step`), else `chat`."""
 
 
 @dataclass(frozen=True)
@@ -136,10 +147,13 @@ class EmulatorState:
         default_gateway: GatewayConfig | None = None,
         accounts: frozenset[str] | None = None,
         xai_keys: frozenset[str] | None = None,
+        api_tokens: frozenset[str] | None = None,
         switches: Switches | None = None,
         xai_settings: XaiSettings | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.api_tokens = api_tokens
+        """Cloudflare API tokens the REST and logs APIs accept; None: any non-empty token."""
         self.xai_settings = xai_settings
         self._initial_gateways = dict(gateways or {})
         self.gateways: dict[str, GatewayConfig] = dict(self._initial_gateways)
@@ -197,6 +211,20 @@ class EmulatorState:
         """Append a gateway log entry."""
         with self.lock:
             self.logs.append(entry)
+
+    def find_log(self, log_id: str) -> LogEntry | None:
+        """The log entry with this id, or None."""
+        with self.lock:
+            return next((entry for entry in self.logs if entry.id == log_id), None)
+
+    def update_log(self, log_id: str, **changes: Any) -> LogEntry | None:
+        """Replace fields of one log entry (feedback, score, metadata); None if there is none."""
+        with self.lock:
+            for index, entry in enumerate(self.logs):
+                if entry.id == log_id:
+                    self.logs[index] = dataclasses.replace(entry, **changes)
+                    return self.logs[index]
+        return None
 
     def take_script(self) -> ScriptedReply | ScriptedRaw | None:
         """Use the next scripted answer (FIFO), or None to let the model answer."""

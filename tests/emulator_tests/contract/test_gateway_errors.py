@@ -170,8 +170,15 @@ def test_no_invented_headers(cfgateway_emulator: GatewayEmulator) -> None:
 
 
 def test_unknown_path_is_plain_404(cfgateway_emulator: GatewayEmulator) -> None:
-    """Emulator choice (docs/emulator.md "Unknown paths"): outside `/v1/{acct}/{gw}/{provider}/`."""
-    for path in ("/", "/v2/acct/gw/grok/v1/chat/completions", "/v1/acct", "/v1/acct/gw"):
+    """Emulator choice (docs/emulator.md "Unknown paths"): outside the gateway's routes.
+
+    `/v1/{acct}/{gw}` itself is the Universal endpoint (POST only; tests/emulator_tests/
+    test_routes_emulator.py), so a GET there is an unknown path too.
+    """
+    response = httpx2.get(origin(cfgateway_emulator.url) + "/v1/acct/gw")
+    assert response.status_code == 404
+    assert response.text == "Not Found"
+    for path in ("/", "/v2/acct/gw/grok/v1/chat/completions", "/v1/acct", "/v1/acct/gw/x"):
         response = httpx2.post(origin(cfgateway_emulator.url) + path, json={})
         assert response.status_code == 404, path
         assert response.headers["content-type"].startswith("text/plain")
