@@ -203,12 +203,17 @@ def _chat_url(model: ChatCloudflareGrok) -> str:
     """The POST URL, from the same pure function the model uses."""
     from langchain_cfgateway_grok import _gateway
 
+    roots: dict[str, Any] = {}
+    # The REST route (issue 6) adds an API root; pass it when this model version has one.
+    if isinstance(api_root := getattr(model, "cloudflare_api_url", None), str):
+        roots["cloudflare_api_url"] = api_root
     url, _ = _gateway.resolve_chat_url(
         base_url=model.gateway_base_url,
         gateway_url=model.gateway_url,
         account_id=model.account_id,
         gateway_id=model.gateway_id,
         endpoint=model.endpoint_in_use,
+        **roots,
     )
     return url
 
