@@ -17,8 +17,10 @@ from langchain_cfgateway_grok.emulator._config import (
 from langchain_cfgateway_grok.emulator._emulator import GatewayEmulator
 from langchain_cfgateway_grok.emulator._faults import Fault, FaultPlan
 from langchain_cfgateway_grok.emulator._gateway_errors import (
+    API_ERRORS,
     GATEWAY_ERRORS,
     GatewayErrorSpec,
+    api_envelope,
     envelope,
 )
 from langchain_cfgateway_grok.emulator._secrets import fingerprint
@@ -31,6 +33,7 @@ from langchain_cfgateway_grok.emulator._state import (
 from langchain_cfgateway_grok.emulator._xai import ScriptedReply, XaiSettings
 
 __all__ = [
+    "API_ERRORS",
     "GATEWAY_ERRORS",
     "Clock",
     "DlpRule",
@@ -52,6 +55,7 @@ __all__ = [
     "Switches",
     "UpstreamAttempt",
     "XaiSettings",
+    "api_envelope",
     "envelope",
     "fingerprint",
 ]

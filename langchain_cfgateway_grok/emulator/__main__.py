@@ -5,7 +5,8 @@ python -m langchain_cfgateway_grok.emulator [--host 127.0.0.1] [--port N] [--max
 ```
 
 The first line on stdout is the gateway root URL (e.g. `http://127.0.0.1:PORT/v1`), flushed, so a
-script can read it and point a client at it. The process exits by itself after `--max-seconds`
+script can read it and point a client at it; the Cloudflare API (REST chat route, logs API) is on
+the same server under `/client/v4`. The process exits by itself after `--max-seconds`
 (default 600), or on Ctrl-C / SIGTERM.
 """
 
@@ -51,6 +52,16 @@ def _parser() -> argparse.ArgumentParser:
         help="keys the emulated xAI accepts (repeatable; default: any non-empty key)",
     )
     parser.add_argument(
+        "--api-token",
+        action="append",
+        default=None,
+        metavar="TOKEN",
+        help=(
+            "Cloudflare API tokens the REST chat route and the logs API under /client/v4 accept "
+            "(repeatable; default: any non-empty token)"
+        ),
+    )
+    parser.add_argument(
         "--cache-ttl",
         type=int,
         default=0,
@@ -86,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     emulator = GatewayEmulator(
         default_gateway=config,
         xai_keys=args.xai_key,
+        api_tokens=args.api_token,
         clock=RealClock() if args.clock == "real" else FakeClock(),
         host=args.host,
         port=args.port,
