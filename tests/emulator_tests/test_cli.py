@@ -353,6 +353,7 @@ def test_chat_streams_then_prints_usage_cost_and_cache_status(
     )
     assert code == 0, text
     assert text.startswith("You said: Tell me about gateway caching\n")
+    assert "The user wrote" not in text  # reasoning only with --show-reasoning
     (request,) = emu.requests
     assert request.body["stream"] is True
     assert request.body["messages"][0] == {"role": "system", "content": "Be brief."}
@@ -365,6 +366,17 @@ def test_chat_streams_then_prints_usage_cost_and_cache_status(
     assert f"cost: ${log.cost:.6f}" in summary
     assert "cache: MISS" in summary
     assert f"log id: {log.id}" in summary
+
+
+def test_chat_show_reasoning_goes_to_stderr(
+    emu: GatewayEmulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(monkeypatch, emu, gateway="open")
+    assert main(["chat", "Why is the sky blue?", "--show-reasoning"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("You said: Why is the sky blue?")
+    assert err.startswith('The user wrote: "Why is the sky blue?". Plan: reply in text.')
+    assert "The user wrote" not in out
 
 
 def test_chat_cache_hit_is_reported(
