@@ -242,6 +242,9 @@ class Switches:
     final retry attempt, your gateway will wait until the request completes" (§2)."""
     rate_limit_retry_after: bool = False
     """Send `Retry-After` (seconds to the window's end) with 429/2003 (§5: Unconfirmed)."""
+    responses_route_enabled: bool = True
+    """Serve `/grok/v1/responses` (and `/responses/{id}`) through the pipeline (§1.2: whether the
+    gateway does is Unconfirmed). Off: answered like any unknown `/grok/...` path (xAI's 404)."""
     universal_fallback_on_client_errors: bool = True
     """Universal (§1.4): a step's 4xx answer moves on to the next step like a 5xx or a timeout
     ("an error ... moves on"). Off: only 429, 5xx and timeouts fall back; other 4xx answers are

@@ -21,7 +21,7 @@ from langchain_cfgateway_grok.emulator._state import (
     ScriptedRaw,
     UpstreamAttempt,
 )
-from langchain_cfgateway_grok.emulator._xai import ScriptedReply, XaiSettings
+from langchain_cfgateway_grok.emulator._xai import ReasoningContinuity, ScriptedReply, XaiSettings
 
 _OPEN_GATEWAY = GatewayConfig()
 
@@ -189,6 +189,25 @@ class GatewayEmulator:
             msg = f"No log entry with id {log_id!r}."
             raise KeyError(msg)
         return entry
+
+    @property
+    def responses_seen_encrypted_reasoning(self) -> list[ReasoningContinuity]:
+        """Reasoning items clients sent back as verified `encrypted_content`, oldest first.
+
+        Each record names the response that received the item, the item id and the response
+        that produced it (docs/emulator-xai.md, "Encrypted reasoning").
+        """
+        return [r for r in self._state.xai_store.continuity if r.via == "encrypted_content"]
+
+    @property
+    def reasoning_continuity(self) -> list[ReasoningContinuity]:
+        """Every reasoning item carried into a later response (encrypted or stored chain)."""
+        return self._state.xai_store.continuity
+
+    @property
+    def stored_response_ids(self) -> list[str]:
+        """Ids of the responses the emulated xAI keeps (`store` was not false), oldest first."""
+        return self._state.xai_store.stored_ids
 
     # --- what will happen ----------------------------------------------------------------------
     @property

@@ -29,8 +29,24 @@ def _content_text(content: Any) -> str:
     return ""
 
 
+def _responses_input_text(body: Mapping[str, Any]) -> str:
+    """`instructions` and the text of every `input` item of a Responses request."""
+    raw = body.get("input")
+    items = [{"role": "user", "content": raw}] if isinstance(raw, str) else raw
+    texts = [body["instructions"]] if isinstance(body.get("instructions"), str) else []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            texts.append(_content_text(item.get("content", item.get("output"))))
+    return "\n".join(text for text in texts if text)
+
+
 def prompt_text(body: Any) -> str:
-    """All message text of a chat request, one message per line (guardrails judge the prompt)."""
+    """All message text of a chat request, one message per line (guardrails judge the prompt).
+
+    A Responses request (`input`, xai-api.md §1.1) counts its `instructions` and input items.
+    """
+    if isinstance(body, dict) and "input" in body and "messages" not in body:
+        return _responses_input_text(body)
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return ""
     texts = [
@@ -41,8 +57,38 @@ def prompt_text(body: Any) -> str:
     return "\n".join(text for text in texts if text)
 
 
+def _output_pieces(response: Mapping[str, Any]) -> Iterable[str]:
+    """Text of a Responses `output`: messages, reasoning summaries, function-call arguments."""
+    for item in response.get("output") or []:
+        if not isinstance(item, dict):
+            continue
+        for part in item.get("content") or item.get("summary") or []:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                yield part["text"]
+        if isinstance(item.get("arguments"), str):
+            yield item["arguments"]
+
+
+def _final_response(chunks: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The `response` of a Responses stream's last event that carries a finished one."""
+    for chunk in reversed(list(chunks)):
+        response = chunk.get("response")
+        if isinstance(response, dict) and response.get("status") != "in_progress":
+            return response
+    return None
+
+
 def answer_text(body: Any = None, chunks: Sequence[Mapping[str, Any]] | None = None) -> str:
-    """Assistant text (content, reasoning, tool-call arguments) of a completion or its chunks."""
+    """Assistant text (content, reasoning, tool-call arguments) of a completion or its chunks.
+
+    Responses answers (an `output` array, or events ending in `response.completed`) count their
+    messages, reasoning summaries and function-call arguments.
+    """
+    if isinstance(body, dict) and isinstance(body.get("output"), list):
+        return "".join(_output_pieces(body))
+    final = _final_response(chunks or [])
+    if final is not None:
+        return "".join(_output_pieces(final))
     pieces: list[str] = []
     if isinstance(body, dict):
         for choice in body.get("choices") or []:
@@ -78,14 +124,21 @@ def usage_of(body: Any = None, chunks: Sequence[Mapping[str, Any]] | None = None
     for chunk in reversed(list(chunks or [])):
         if isinstance(chunk.get("usage"), dict):
             return dict(chunk["usage"])
+        response = chunk.get("response")  # a Responses event (`response.completed`)
+        if isinstance(response, dict) and isinstance(response.get("usage"), dict):
+            return dict(response["usage"])
     return {}
 
 
 def token_counts(usage: Mapping[str, Any]) -> tuple[int | None, int | None]:
-    """(tokens_in, tokens_out); output includes reasoning (total - prompt when both are known)."""
-    prompt = usage.get("prompt_tokens")
+    """(tokens_in, tokens_out); output includes reasoning (total - prompt when both are known).
+
+    Chat Completions names them `prompt_tokens`/`completion_tokens`, Responses
+    `input_tokens`/`output_tokens` (whose output already includes reasoning).
+    """
+    prompt = usage.get("prompt_tokens", usage.get("input_tokens"))
     total = usage.get("total_tokens")
-    completion = usage.get("completion_tokens")
+    completion = usage.get("completion_tokens", usage.get("output_tokens"))
     tokens_in = prompt if isinstance(prompt, int) else None
     if isinstance(total, int) and tokens_in is not None:
         return tokens_in, total - tokens_in
@@ -100,7 +153,7 @@ def cost_usd(usage: Mapping[str, Any], custom_cost: Mapping[str, float] | None) 
     """
     tokens_in, tokens_out = token_counts(usage)
     if custom_cost is not None:
-        details = usage.get("prompt_tokens_details") or {}
+        details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
         cached = details.get("cached_tokens") if isinstance(details, dict) else None
         cached = cached if isinstance(cached, int) else 0
         per_in = custom_cost.get("per_token_in", 0.0)

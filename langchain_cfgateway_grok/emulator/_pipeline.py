@@ -271,6 +271,10 @@ class Gateway:
             return self._error(ex, "invalid_provider")
         if route.kind == "other_provider":
             return self._error(ex, "provider_failed")
+        if route.kind in ("grok_responses", "grok_response_item"):
+            from langchain_cfgateway_grok.emulator import _responses_route
+
+            return await _responses_route.serve(self, ex, config)
         if route.kind == "grok_retired":
             return self._relay(ex, _upstream.retired("/" + route.endpoint, self.xai_settings))
         if route.kind == "grok_other":
@@ -564,6 +568,17 @@ class Gateway:
                 content_type=ex.headers.get("content-type"),
                 settings=self.xai_settings,
             )
+        if ex.route.kind == "grok_responses":
+            return _upstream.responses(
+                body,
+                api_key=api_key,
+                accepted_keys=accepted_keys if api_key != UNIFIED_BILLING_KEY else None,
+                scripted=script,
+                now=self.clock.now(),
+                content_type=ex.headers.get("content-type"),
+                settings=self.xai_settings,
+                store=self.state.xai_store,
+            )
         return _upstream.chat(
             body,
             api_key=api_key,
@@ -572,6 +587,8 @@ class Gateway:
             now=self.clock.now(),
             content_type=ex.headers.get("content-type"),
             settings=self.xai_settings,
+            store=self.state.xai_store,
+            conversation_id=ex.headers.get("x-grok-conv-id"),
         )
 
     # --- answers -----------------------------------------------------------------------------
@@ -645,7 +662,7 @@ class Gateway:
         headers += self._ids(ex, cache_status)
         usage = usage_of(upstream.json_body, upstream.chunks)
         if upstream.chunks is not None:
-            events = (*(frame_sse(chunk) for chunk in upstream.chunks), SSE_DONE)
+            events = _upstream.frame_stream(upstream)
             self._log(
                 ex,
                 status=upstream.status,

@@ -18,6 +18,8 @@ RouteKind = Literal[
     "compat_chat",  # OpenAI-compatible endpoint
     "grok_retired",  # /grok/v1/messages, /grok/v1/complete
     "grok_other",  # any other /grok/... path: xAI answers 404
+    "grok_responses",  # /grok/v1/responses (switch `responses_route_enabled`)
+    "grok_response_item",  # /grok/v1/responses/{id}: GET / DELETE a stored response
     "invalid_provider",  # unknown provider slug: 400/2008
     "other_provider",  # a real gateway provider the emulator does not emulate: 400/2005
     "universal",  # /v1/{account}/{gateway}: the Universal endpoint, a JSON array of steps
@@ -64,6 +66,22 @@ class Route:
     """Path after the provider slug, e.g. `v1/chat/completions`."""
 
 
+def responses_kind(endpoint: str, *, accept_unversioned_grok_path: bool) -> RouteKind | None:
+    """`grok_responses` / `grok_response_item` for the Responses paths, else None.
+
+    `v1/responses` and `v1/responses/{id}` (and without `v1/` when the unversioned switch is
+    on). Whether the gateway serves them is a switch, applied by `_responses_route`.
+    """
+    prefixes = ("v1/responses", "responses") if accept_unversioned_grok_path else ("v1/responses",)
+    for prefix in prefixes:
+        if endpoint == prefix:
+            return "grok_responses"
+        rest = endpoint.removeprefix(prefix + "/")
+        if rest != endpoint and rest and "/" not in rest:
+            return "grok_response_item"
+    return None
+
+
 def match_route(path: str, *, accept_unversioned_grok_path: bool = True) -> Route:  # noqa: PLR0911
     """Classify `path` (already percent-decoded, as ASGI gives it)."""
     parts = path.split("/")
@@ -82,6 +100,11 @@ def match_route(path: str, *, accept_unversioned_grok_path: bool = True) -> Rout
             accept_unversioned_grok_path and endpoint == "chat/completions"
         ):
             return Route("grok_chat", **where)
+        responses = responses_kind(
+            endpoint, accept_unversioned_grok_path=accept_unversioned_grok_path
+        )
+        if responses is not None:
+            return Route(responses, **where)
         if endpoint in RETIRED_GROK_ENDPOINTS:
             return Route("grok_retired", **where)
         return Route("grok_other", **where)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_cfgateway_grok.emulator._cache import CacheStore
 from langchain_cfgateway_grok.emulator._config import GatewayConfig, RateLimit, SpendLimit, Switches
 from langchain_cfgateway_grok.emulator._faults import FaultPlan
+from langchain_cfgateway_grok.emulator._xai.store import XaiStore
 
 if TYPE_CHECKING:
     from langchain_cfgateway_grok.emulator._xai import ScriptedReply, XaiSettings
@@ -168,6 +169,8 @@ class EmulatorState:
         self.scripts: list[ScriptedReply | ScriptedRaw] = []
         self.faults = FaultPlan()
         self.cache = CacheStore()
+        self.xai_store = XaiStore()
+        """The emulated xAI's memory: stored responses, prompt cache, reasoning continuity."""
         self._rate: dict[str, _Window] = {}
         self._spend: dict[str, _Window] = {}
 
@@ -195,6 +198,7 @@ class EmulatorState:
             self._spend.clear()
         self.faults.clear()
         self.cache.clear()
+        self.xai_store.clear()
 
     # --- recording -------------------------------------------------------------------------
     def record_request(self, request: RecordedRequest) -> None:

@@ -30,6 +30,33 @@ class UpstreamAnswer:
     json_body: Any = None
     """The parsed body when it is JSON (for logs, guardrails, cost)."""
     source: str = "model"
+    sse_event_names: bool = False
+    """Frame each chunk with an `event: <chunk["type"]>` line (the Responses API's events)."""
+    sse_done_marker: bool = True
+    """End the stream with `data: [DONE]` (Chat Completions)."""
+
+
+SSE_DONE = b"data: [DONE]\n\n"
+
+
+def frame_event(chunk: Mapping[str, Any], *, named: bool = False) -> bytes:
+    """One SSE event: `data: <compact json>` and a blank line (xai-api.md §1.4).
+
+    Named events (the Responses API, framed as OpenAI frames them) start with `event: <type>`.
+    """
+    data = b"data: " + _encode_json(chunk) + b"\n\n"
+    name = chunk.get("type")
+    if named and isinstance(name, str):
+        return b"event: " + name.encode("utf-8") + b"\n" + data
+    return data
+
+
+def frame_stream(upstream: UpstreamAnswer) -> tuple[bytes, ...]:
+    """The SSE events of a streamed answer, with `[DONE]` when its API ends streams with it."""
+    events = tuple(
+        frame_event(chunk, named=upstream.sse_event_names) for chunk in upstream.chunks or ()
+    )
+    return (*events, SSE_DONE) if upstream.sse_done_marker else events
 
 
 def _encode_json(value: Any) -> bytes:
@@ -47,6 +74,8 @@ def from_result(result: _xai.XaiResult, source: str) -> UpstreamAnswer:
             chunks=tuple(result.chunks),
             headers=headers,
             source=source,
+            sse_event_names=result.sse_event_names,
+            sse_done_marker=result.sse_done_marker,
         )
     return UpstreamAnswer(
         status=result.status,
@@ -100,11 +129,14 @@ def chat(
     now: float,
     content_type: str | None,
     settings: _xai.XaiSettings,
+    store: _xai.XaiStore | None = None,
+    conversation_id: str | None = None,
 ) -> UpstreamAnswer:
     """Ask the emulated xAI for a chat completion.
 
     `body` is the parsed JSON, or the raw bytes when they are not JSON (xAI then answers its own
-    parse error); `content_type` is the request's, None when absent.
+    parse error); `content_type` is the request's, None when absent. `conversation_id` is the
+    forwarded `x-grok-conv-id` header (prompt-cache stickiness, kept in `store`).
     """
     result = _xai.chat_completions(
         body,
@@ -114,8 +146,55 @@ def chat(
         now=now,
         settings=settings,
         content_type=content_type,
+        store=store,
+        conversation_id=conversation_id,
     )
     return from_result(result, "scripted" if scripted is not None else "model")
+
+
+def responses(
+    body: Any,
+    *,
+    api_key: str | None,
+    accepted_keys: Collection[str] | None,
+    scripted: _xai.ScriptedReply | None,
+    now: float,
+    content_type: str | None,
+    settings: _xai.XaiSettings,
+    store: _xai.XaiStore,
+) -> UpstreamAnswer:
+    """Ask the emulated xAI's Responses API (`POST /v1/responses`); see docs/emulator-xai.md."""
+    result = _xai.create_response(
+        body,
+        api_key=api_key,
+        store=store,
+        accepted_keys=accepted_keys,
+        scripted=scripted,
+        now=now,
+        settings=settings,
+        content_type=content_type,
+    )
+    return from_result(result, "scripted" if scripted is not None else "model")
+
+
+def response_item(
+    method: str,
+    response_id: str,
+    *,
+    api_key: str | None,
+    accepted_keys: Collection[str] | None,
+    now: float,
+    store: _xai.XaiStore,
+) -> UpstreamAnswer:
+    """`GET` or `DELETE /v1/responses/{id}` of the emulated xAI (other methods: its 405)."""
+    if method == "GET":
+        action = _xai.get_response
+    elif method == "DELETE":
+        action = _xai.delete_response
+    else:
+        return method_not_allowed(method, f"/v1/responses/{response_id}")
+    result = action(response_id, api_key=api_key, store=store, accepted_keys=accepted_keys, now=now)
+    return from_result(result, "model")
 
 
 def retired(path: str, settings: _xai.XaiSettings) -> UpstreamAnswer:
