@@ -51,7 +51,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import httpx2
 import openai
@@ -334,7 +334,7 @@ def error_from_response(response: httpx2.Response) -> openai.APIStatusError:
     message = f"Error code: {status} - {detail}"
     if log_id:
         message = f"{message} (cf-aig-log-id: {log_id})"
-    error = cls(_redact(message, response), response=response, body=sdk_body)
+    error = cls(_redact(message, response), response=response, body=_redact(sdk_body, response))
     info = cast("GatewayErrorInfo", error)
     info.gateway_code = gateway_code
     info.log_id = log_id
@@ -461,7 +461,8 @@ def stream_error(
 ) -> CloudflareGrokStreamError:
     """A broken-stream error of class `cls` (`IncompleteStreamError`, `MalformedStreamError`)."""
     message = f"{detail} (cf-aig-log-id: {log_id})" if log_id else detail
-    error = cls(message, request, body=body)
+    secrets = _sent_credentials(request)
+    error = cls(_mask(message, secrets), request, body=_mask(body, secrets))
     error.log_id = log_id
     return error
 
@@ -501,7 +502,9 @@ def invalid_response_error(
     message = f"Invalid response body (HTTP {response.status_code}): {detail}"
     if log_id:
         message = f"{message} (cf-aig-log-id: {log_id})"
-    error = CloudflareGrokResponseError(response, body, message=_redact(message, response))
+    error = CloudflareGrokResponseError(
+        response, _redact(body, response), message=_redact(message, response)
+    )
     error.log_id = log_id
     return error
 
@@ -593,17 +596,41 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
-def _redact(text: str, response: httpx2.Response) -> str:
-    """Mask credential values that a server echoed back into an error body."""
+_T = TypeVar("_T")
+
+
+def _redact(value: _T, response: httpx2.Response) -> _T:
+    """Mask credential values that a server echoed back into an error body (text or JSON)."""
     try:
-        headers = response.request.headers
+        request = response.request
     except RuntimeError:  # a response built without a request
-        return text
+        return value
+    return _mask(value, _sent_credentials(request))
+
+
+def _sent_credentials(request: httpx2.Request) -> tuple[str, ...]:
+    """The credentials `request` carried (`Bearer` stripped); short values are not masked."""
+    found: list[str] = []
     for name in ("authorization", "cf-aig-authorization"):
-        value = headers.get(name)
+        value = request.headers.get(name)
         if not value:
             continue
         secret = value[7:] if value[:7].lower() == "bearer " else value
-        if len(secret) >= 8 and secret in text:
-            text = text.replace(secret, "***")
-    return text
+        if len(secret) >= 8:
+            found.append(secret)
+    return tuple(found)
+
+
+def _mask(value: _T, secrets: tuple[str, ...]) -> _T:
+    """`value` with every secret replaced by `***`, inside strings, mappings and lists too."""
+    if not secrets:
+        return value
+    masked: object = value
+    if isinstance(value, str):
+        for secret in secrets:
+            masked = cast("str", masked).replace(secret, "***")
+    elif isinstance(value, Mapping):
+        masked = {_mask(key, secrets): _mask(item, secrets) for key, item in value.items()}
+    elif isinstance(value, list):
+        masked = [_mask(item, secrets) for item in value]
+    return cast("_T", masked)
