@@ -10,16 +10,26 @@ arrives as one network chunk (the common case) costs one `find` and one slice, a
 with the C scanner (`raw_decode`), which skips `json.loads`' wrapper (about 1 µs per chunk).
 
 Also here: `chunks_from_completion`, which turns one buffered chat completion (what Guardrails
-returns for a `stream=True` request) into the chunk sequence a stream would have carried.
+returns for a `stream=True` request) into the chunk sequence a stream would have carried, and
+`EventStreamEnd`, how a stream of typed events (xAI's Responses API: `event:` lines, no
+`[DONE]`) ends instead.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DONE", "ErrorEventData", "SseDecoder", "chunks_from_completion", "parse_json"]
+__all__ = [
+    "DONE",
+    "ErrorEventData",
+    "EventStreamEnd",
+    "SseDecoder",
+    "chunks_from_completion",
+    "parse_json",
+]
 
 DONE = b"[DONE]"
 """The payload that ends an OpenAI-style stream."""
@@ -121,6 +131,31 @@ class SseDecoder:
             self._error_event = False
             return ErrorEventData(data)
         return data
+
+
+@dataclass(frozen=True)
+class EventStreamEnd:
+    """How a stream of typed JSON events (`{"type": ..., ...}`) ends, in place of `[DONE]`.
+
+    xAI's Responses API streams `event: <type>` / `data: {"type": <type>, ...}` pairs and ends
+    with a terminal event and the end of the body (no `data: [DONE]`). A stream read with an
+    `EventStreamEnd` is complete only once one of `done` arrived; a body that ends before it
+    (or a `[DONE]` before it) is an incomplete stream, and an event of a `failed` type is an
+    error.
+
+    Attributes:
+        name: The terminal events as error messages name them, e.g. "`response.completed`".
+        done: Event types that end the stream normally (the last event read).
+        failed: Event types that report a failure (raised as a typed mid-stream error).
+        replay: The events a JSON object stands for when the server answered the stream
+            request with one JSON body instead (e.g. a buffered answer); None when the object
+            does not stand for a stream.
+    """
+
+    name: str
+    done: frozenset[str]
+    failed: frozenset[str]
+    replay: Callable[[dict[str, Any]], list[dict[str, Any]] | None]
 
 
 def parse_json(data: bytes) -> Any:

@@ -47,7 +47,13 @@ from langchain_cfgateway_grok._errors import (
     invalid_response_error,
     stream_error,
 )
-from langchain_cfgateway_grok._sse import DONE, SseDecoder, chunks_from_completion, parse_json
+from langchain_cfgateway_grok._sse import (
+    DONE,
+    EventStreamEnd,
+    SseDecoder,
+    chunks_from_completion,
+    parse_json,
+)
 from langchain_cfgateway_grok._version import __version__
 
 __all__ = [
@@ -322,6 +328,7 @@ class _StreamState:
         "buffered",
         "chunk_timeout",
         "chunks",
+        "end",
         "headers",
         "idle_since",
         "log_id",
@@ -331,9 +338,14 @@ class _StreamState:
     )
 
     def __init__(
-        self, response: httpx2.Response, buffered: _Buffered, chunk_timeout: float | None
+        self,
+        response: httpx2.Response,
+        buffered: _Buffered,
+        chunk_timeout: float | None,
+        end: EventStreamEnd | None = None,
     ) -> None:
         self.response = response
+        self.end = end  # None: an OpenAI-style stream ending with `data: [DONE]`
         self.request = response.request
         self.headers = response.headers
         self.status_code = response.status_code
@@ -399,8 +411,23 @@ class _StreamState:
             raise self.malformed(data, f"a JSON {type(value).__name__}, not an object")
         return self.checked(value)
 
+    def typed(self, data: bytes, end: EventStreamEnd) -> dict[str, Any]:
+        """One event of a typed-event stream; a typed error for failures and early `[DONE]`."""
+        if type(data) is bytes and data.startswith(DONE):
+            raise self.incomplete()  # `[DONE]` before the terminal event
+        value = self.decode(data)
+        if value is None:  # unreachable: `[DONE]` handled above
+            raise self.incomplete()
+        if value.get("type") in end.failed:
+            failed = value.get("response")
+            # `response.failed` carries the error in its response; an `error` event is one.
+            payload = failed if isinstance(failed, Mapping) else value
+            raise error_from_stream_event(payload, request=self.request, log_id=self.log_id)
+        return value
+
     def incomplete(self) -> Exception:
-        message = f"The stream ended before `data: [DONE]`, after {self.chunks} chunks"
+        expected = "`data: [DONE]`" if self.end is None else self.end.name
+        message = f"The stream ended before {expected}, after {self.chunks} chunks"
         return stream_error(
             IncompleteStreamError, message, request=self.request, log_id=self.log_id
         )
@@ -412,10 +439,10 @@ class _StreamState:
 class SseStream:
     """A streamed chat completion: iterate it for chunk dicts, once.
 
-    Ends normally only after `data: [DONE]`; a stream that breaks raises an `openai.APIError`
-    subclass carrying `log_id` (see `_errors.py`). When the gateway answered the stream request
-    with one JSON body (Guardrails buffering), `buffered` is True and the iteration yields the
-    equivalent chunks.
+    Ends normally only after `data: [DONE]` (or, with an `EventStreamEnd`, after one of its
+    terminal events); a stream that breaks raises an `openai.APIError` subclass carrying
+    `log_id` (see `_errors.py`). When the gateway answered the stream request with one JSON body
+    (Guardrails buffering), `buffered` is True and the iteration yields the equivalent chunks.
     """
 
     __slots__ = ("_state",)
@@ -426,8 +453,9 @@ class SseStream:
         buffered: _Buffered = None,
         *,
         chunk_timeout: float | None = None,
+        end: EventStreamEnd | None = None,
     ) -> None:
-        self._state = _StreamState(response, buffered, chunk_timeout)
+        self._state = _StreamState(response, buffered, chunk_timeout, end)
 
     @property
     def headers(self) -> httpx2.Headers:
@@ -453,6 +481,8 @@ class SseStream:
         state = self._state
         if state.buffered is not None:
             return iter(state.buffered)
+        if state.end is not None:
+            return self._typed_events(state, state.end)
         return self._events(state)
 
     def close(self) -> None:
@@ -502,6 +532,37 @@ class SseStream:
             raise state.transport_error(exc) from exc
         raise state.incomplete()
 
+    @staticmethod
+    def _typed_events(state: _StreamState, end: EventStreamEnd) -> Iterator[dict[str, Any]]:
+        """Events of a typed-event stream, up to and including its terminal event."""
+        response = state.response
+        decoder = SseDecoder()
+        try:
+            for raw in _sync_source(state):
+                events = decoder.feed(raw)
+                if not events:
+                    state.note_idle()
+                    continue
+                state.idle_since = None
+                for data in events:
+                    value = state.typed(data, end)
+                    state.chunks += 1
+                    yield value
+                    if value.get("type") in end.done:
+                        response.close()  # as after `[DONE]`: never wait for the body's end
+                        return
+            for data in decoder.flush():
+                value = state.typed(data, end)
+                state.chunks += 1
+                yield value
+                if value.get("type") in end.done:
+                    return
+        except timeout_errors() as exc:
+            raise state.transport_error(exc) from exc
+        except request_errors() as exc:
+            raise state.transport_error(exc) from exc
+        raise state.incomplete()
+
 
 def _sync_source(state: _StreamState) -> Iterable[bytes]:
     if state.body is not None:
@@ -535,8 +596,9 @@ class AsyncSseStream:
         buffered: _Buffered = None,
         *,
         chunk_timeout: float | None = None,
+        end: EventStreamEnd | None = None,
     ) -> None:
-        self._state = _StreamState(response, buffered, chunk_timeout)
+        self._state = _StreamState(response, buffered, chunk_timeout, end)
 
     @property
     def headers(self) -> httpx2.Headers:
@@ -562,6 +624,8 @@ class AsyncSseStream:
         state = self._state
         if state.buffered is not None:
             return _aiter_list(state.buffered)
+        if state.end is not None:
+            return self._typed_events(state, state.end)
         return self._events(state)
 
     async def aclose(self) -> None:
@@ -608,6 +672,40 @@ class AsyncSseStream:
             raise state.transport_error(exc) from exc
         raise state.incomplete()
 
+    @staticmethod
+    async def _typed_events(
+        state: _StreamState, end: EventStreamEnd
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The async twin of `SseStream._typed_events`."""
+        response = state.response
+        source = _async_source(state)
+        decoder = SseDecoder()
+        try:
+            async for raw in source:
+                events = decoder.feed(raw)
+                if not events:
+                    state.note_idle()
+                    continue
+                state.idle_since = None
+                for data in events:
+                    value = state.typed(data, end)
+                    state.chunks += 1
+                    yield value
+                    if value.get("type") in end.done:
+                        await _drain(source, response)
+                        return
+            for data in decoder.flush():
+                value = state.typed(data, end)
+                state.chunks += 1
+                yield value
+                if value.get("type") in end.done:
+                    return
+        except timeout_errors() as exc:
+            raise state.transport_error(exc) from exc
+        except request_errors() as exc:
+            raise state.transport_error(exc) from exc
+        raise state.incomplete()
+
 
 async def _drain(source: AsyncIterator[bytes], response: httpx2.Response) -> None:
     """Read what follows `[DONE]` (the body's end) for up to 0.1 s so the connection is reused.
@@ -634,16 +732,19 @@ async def _aiter_list(items: list[_T]) -> AsyncIterator[_T]:
 _SSE_FIELDS = (b"data:", b"data\n", b":", b"event:", b"id:", b"retry:")
 
 
-def _read_buffered(response: httpx2.Response) -> _Buffered:
+def _read_buffered(response: httpx2.Response, end: EventStreamEnd | None = None) -> _Buffered:
     """A stream request answered without `text/event-stream` (its body already read).
 
-    A chat completion becomes the chunks to replay (Guardrails buffering); an SSE body sent
+    A chat completion becomes the chunks to replay (Guardrails buffering), or, for a
+    typed-event stream, the events `end.replay` makes of the JSON object; an SSE body sent
     without its content type is returned as bytes, to be parsed like a stream.
     """
     content = response.content
     if content.lstrip().startswith(_SSE_FIELDS):
         return content
     completion = _json_object(response)
+    if end is not None:
+        return _replayed_events(response, completion, end)
     if completion.get("error") and "choices" not in completion:
         raise error_from_stream_event(
             completion, request=response.request, log_id=response.headers.get(LOG_ID_HEADER)
@@ -652,6 +753,21 @@ def _read_buffered(response: httpx2.Response) -> _Buffered:
         detail = "a JSON body without `choices` answered a stream request"
         raise invalid_response_error(response, detail, body=completion)
     return chunks_from_completion(completion)
+
+
+def _replayed_events(
+    response: httpx2.Response, body: dict[str, Any], end: EventStreamEnd
+) -> list[dict[str, Any]]:
+    """The events a JSON body answering a typed-event stream request stands for."""
+    if body.get("error"):
+        raise error_from_stream_event(
+            body, request=response.request, log_id=response.headers.get(LOG_ID_HEADER)
+        )
+    events = end.replay(body)
+    if events is None:
+        detail = f"a JSON body that does not stand for {end.name} answered a stream request"
+        raise invalid_response_error(response, detail, body=body)
+    return events
 
 
 # -- shared clients --------------------------------------------------------------------------------
@@ -853,12 +969,7 @@ class ChatTransport:
                 "the proxy on your client), not both."
             )
             raise ValueError(msg)
-        self._url_text = url
-        self._url = httpx2.URL(url)
-        if self._url.scheme not in ("http", "https") or not self._url.host:
-            msg = f"The chat completions URL must be an absolute http(s) URL, got {url!r}."
-            raise ValueError(msg)
-        self._host = self._url.netloc
+        self._set_url(url)
         self._headers = _Headers.build({**_DEFAULT_HEADERS, **headers})
         self._timeout = _checked_timeout(timeout)
         self._extensions = {"timeout": self._timeout.as_dict()}
@@ -877,6 +988,29 @@ class ChatTransport:
         self._sleep = sleep
         self._asleep = asleep
         self._user_timeout_unset = timeout is None
+
+    def _set_url(self, url: str) -> None:
+        parsed = httpx2.URL(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            msg = f"The transport URL must be an absolute http(s) URL, got {url!r}."
+            raise ValueError(msg)
+        self._url_text = url
+        self._url = parsed
+        self._host = parsed.netloc
+
+    def with_url(self, url: str) -> ChatTransport:
+        """The same transport (headers, timeout, retries, clients) posting to another URL.
+
+        Cheap (no client is built): e.g. the Responses API URL next to the chat URL.
+
+        Raises:
+            ValueError: `url` is not an absolute http(s) URL.
+        """
+        sibling = object.__new__(ChatTransport)
+        for name in ChatTransport.__slots__:
+            setattr(sibling, name, getattr(self, name))
+        sibling._set_url(url)
+        return sibling
 
     # The public API: four calls, each one request (plus retries). -------------------------------
 
@@ -907,28 +1041,50 @@ class ChatTransport:
 
     @contextlib.contextmanager
     def stream(
-        self, body: Mapping[str, Any] | bytes, *, headers: Mapping[str, str | None] | None = None
+        self,
+        body: Mapping[str, Any] | bytes,
+        *,
+        headers: Mapping[str, str | None] | None = None,
+        end: EventStreamEnd | None = None,
     ) -> Iterator[SseStream]:
         """Send one streaming request; yields an `SseStream` once the answer started.
 
         Retries cover the setup only (status errors, connection failures before the first
         byte of the body); a stream that breaks later raises, it is never re-sent.
+
+        Args:
+            body: The request body (a mapping, or JSON bytes).
+            headers: Per-call headers over the transport's; a None value removes that header.
+            end: For typed-event streams (the Responses API): which events end or fail the
+                stream. None (default): an OpenAI-style stream ending with `data: [DONE]`.
         """
         response = self._send(encode_body(body), self._call_headers(headers), stream=True)
         try:
-            yield SseStream(response, self._buffered(response), chunk_timeout=self._chunk_timeout)
+            yield SseStream(
+                response,
+                self._buffered(response, end),
+                chunk_timeout=self._chunk_timeout,
+                end=end,
+            )
         finally:
             response.close()
 
     @contextlib.asynccontextmanager
     async def astream(
-        self, body: Mapping[str, Any] | bytes, *, headers: Mapping[str, str | None] | None = None
+        self,
+        body: Mapping[str, Any] | bytes,
+        *,
+        headers: Mapping[str, str | None] | None = None,
+        end: EventStreamEnd | None = None,
     ) -> AsyncIterator[AsyncSseStream]:
         """The async twin of `stream`."""
         response = await self._asend(encode_body(body), self._call_headers(headers), stream=True)
         try:
             yield AsyncSseStream(
-                response, self._buffered(response), chunk_timeout=self._chunk_timeout
+                response,
+                self._buffered(response, end),
+                chunk_timeout=self._chunk_timeout,
+                end=end,
             )
         finally:
             await response.aclose()
@@ -939,8 +1095,8 @@ class ChatTransport:
         return self._headers.merged(headers) if headers else self._headers
 
     @staticmethod
-    def _buffered(response: httpx2.Response) -> _Buffered:
-        return None if _is_event_stream(response) else _read_buffered(response)
+    def _buffered(response: httpx2.Response, end: EventStreamEnd | None = None) -> _Buffered:
+        return None if _is_event_stream(response) else _read_buffered(response, end)
 
     def _request(
         self, client: httpx2.Client | httpx2.AsyncClient, content: bytes, headers: _Headers
