@@ -26,28 +26,18 @@ _ENGINE_KEY = "emulated-other-provider"
 def chat(
     body: Any,
     *,
-    provider: str,
     model: str,
-    api_key: str | None,
     scripted: _xai.ScriptedReply | None,
     now: float,
     content_type: str | None,
     settings: _xai.XaiSettings,
 ) -> _upstream.UpstreamAnswer:
-    """One chat completion from provider `provider`, model `model`, in OpenAI's shape.
+    """One chat completion from the route's provider, model `model`, in OpenAI's shape.
 
-    Any credential is accepted (stored, forwarded or Unified Billing); none at all gets the
-    provider's 401, as an upstream without a key would answer.
+    The provider's own key check is not modelled: dynamic routing requires keys stored in the
+    gateway (BYOK, §1.5), so the stand-in answers as if the route's provider key were stored,
+    whatever credential the request carries.
     """
-    if api_key is None:
-        return _upstream.raw(
-            401,
-            _error_body(
-                f"No API key provided for {provider} (emulated provider).", "invalid_request_error"
-            ),
-            None,
-            "model",
-        )
     engine_body = {**body, "model": ENGINE_MODEL} if isinstance(body, dict) else body
     answer = _upstream.chat(
         engine_body,

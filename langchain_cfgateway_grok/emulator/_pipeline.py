@@ -447,7 +447,7 @@ class Gateway:
         """
         xai_keys = self.state.xai_keys
         if ex.route.kind == "rest_chat":
-            return self._rest_credentials(config)
+            return self._rest_credentials(ex, config)
         sent = ex.controls.provider_authorization
         if sent is not None:
             return _bearer(sent), xai_keys, sent
@@ -476,7 +476,7 @@ class Gateway:
         return None, xai_keys, ""
 
     def _rest_credentials(
-        self, config: GatewayConfig
+        self, ex: _Exchange, config: GatewayConfig
     ) -> tuple[str | None, frozenset[str] | None, str] | Answer:
         """Credentials on the REST API (§1.6): Unified Billing.
 
@@ -486,6 +486,8 @@ class Gateway:
         if self.state.switches.rest_uses_stored_keys and "default" in config.stored_keys:
             key = config.stored_keys["default"]
             return key, self.state.xai_keys, f"Bearer {key}"
+        if not config.unified_billing_credits:
+            return self._error(ex, "insufficient_credits")
         return UNIFIED_BILLING_KEY, None, ""
 
     async def _attempts(
@@ -560,9 +562,7 @@ class Gateway:
         if ex.dynamic is not None and not ex.dynamic.is_xai:
             return _other_provider.chat(
                 body,
-                provider=ex.dynamic.provider,
                 model=ex.dynamic.model,
-                api_key=api_key,
                 scripted=script,
                 now=self.clock.now(),
                 content_type=ex.headers.get("content-type"),
