@@ -7,34 +7,11 @@ emulator and says so, so it runs anywhere, offline.
 
 from __future__ import annotations
 
-import os
-from contextlib import ExitStack
-
-from langchain_cfgateway_grok import ChatCloudflareGrok
+from _gateway_setup import gateway_model
 
 
 def main() -> None:
-    with ExitStack() as stack:
-        has_gateway = os.environ.get("CLOUDFLARE_ACCOUNT_ID") and os.environ.get(
-            "CLOUDFLARE_GATEWAY_ID"
-        )
-        has_credential = os.environ.get("XAI_API_KEY") or os.environ.get(
-            "CLOUDFLARE_AI_GATEWAY_TOKEN"
-        )
-        if has_gateway and has_credential:
-            model = ChatCloudflareGrok()
-            print(f"Using the real gateway: {model.endpoint_in_use} route")
-        else:
-            from langchain_cfgateway_grok.emulator import GatewayEmulator
-
-            emulator = stack.enter_context(GatewayEmulator())
-            print(f"No credentials set: using the local gateway emulator at {emulator.url}")
-            model = ChatCloudflareGrok(
-                gateway_url=emulator.url,
-                account_id="0123456789abcdef0123456789abcdef",
-                gateway_id="quickstart",
-                api_key="xai-emulator-key",
-            )
+    with gateway_model("quickstart") as model:
         message = model.invoke("What is Cloudflare AI Gateway? Answer in one sentence.")
         print("Answer:", message.text)
         print("Usage:", message.usage_metadata)

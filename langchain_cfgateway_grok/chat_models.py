@@ -8,6 +8,7 @@ import math
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
+from urllib.parse import urlencode
 
 import httpx2
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -202,6 +203,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 
     _transport: ChatTransport = PrivateAttr()
     _endpoint: _gateway.Endpoint = PrivateAttr(default="grok")
+    _chat_url: str = PrivateAttr(default="")
     _stored_keys: bool = PrivateAttr(default=False)
 
     # -- identity -------------------------------------------------------------------------
@@ -227,6 +229,11 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     @property
     def _llm_type(self) -> str:
         return "cfgateway-grok-chat"
+
+    @property
+    def chat_url(self) -> str:
+        """The URL every Chat Completions request is POSTed to (resolved at construction)."""
+        return self._chat_url
 
     @property
     def endpoint_in_use(self) -> _gateway.Endpoint:
@@ -299,7 +306,16 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             gateway_id=self.gateway_id,
             endpoint=self.endpoint,
         )
+        if self.http_socket_options is not None:
+            msg = (
+                "`http_socket_options` is not supported by ChatCloudflareGrok. Fix: pass an "
+                "`http_client`/`http_async_client` whose transport sets the socket options."
+            )
+            raise ValueError(msg)
+        if self.default_query:
+            url = f"{url}?{urlencode(self.default_query, doseq=True)}"
         self._endpoint = endpoint
+        self._chat_url = url
         if self.use_responses_api and endpoint != "grok":
             msg = (
                 f"use_responses_api=True needs endpoint='grok': the gateway serves xAI's "
@@ -379,6 +395,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         if not payload.get("stream"):
             payload.pop("stream", None)
             payload.pop("stream_options", None)
+        if self.disabled_params:
+            payload = self._filter_disabled_params(**payload)
         return _grok.shape_request(payload, model=bare, reasoning=reasoning, row=row)
 
     def _prepare(
@@ -510,7 +528,9 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     def _result_from_reply(
         self, data: dict[str, Any], headers: Mapping[str, str], request: _Request
     ) -> ChatResult:
-        result = self._create_chat_result(data, _gateway_generation_info(headers))
+        result = self._create_chat_result(
+            data, _gateway_generation_info(headers, include_headers=self.include_response_headers)
+        )
         if request.parse_json:
             for generation in result.generations:
                 _attach_parsed(generation.message)
@@ -903,13 +923,20 @@ def _call_kwargs(
     return config, kwargs
 
 
-def _gateway_generation_info(headers: Mapping[str, str]) -> dict[str, Any]:
-    """`generation_info` for one response: `gateway` facts, mirrored for LangSmith."""
+def _gateway_generation_info(
+    headers: Mapping[str, str], *, include_headers: bool = False
+) -> dict[str, Any]:
+    """`generation_info` for one response: `gateway` facts, mirrored for LangSmith.
+
+    With `include_headers` (langchain-openai's `include_response_headers`), all response
+    headers too, under `headers`.
+    """
+    info: dict[str, Any] = {"headers": dict(headers)} if include_headers else {}
     gateway = _gateway.parse_gateway_headers(headers)
     if not gateway:
-        return {}
+        return info
+    info["gateway"] = gateway
     langsmith = {f"cf_aig_{key}": gateway[key] for key in _LANGSMITH_KEYS if key in gateway}
-    info: dict[str, Any] = {"gateway": gateway}
     if langsmith:
         info[GATEWAY_METADATA_RESPONSE_KEY] = langsmith
     return info
@@ -949,7 +976,9 @@ class _ChunkReader:
         self._convert: Callable[..., ChatGenerationChunk | None] = model._chunk_from_wire
         self._chunk_class: type[BaseMessageChunk] = AIMessageChunk
         # Gateway facts ride on the first chunk only: merged chunks would concatenate them.
-        self._base_info: dict[str, Any] | None = _gateway_generation_info(headers)
+        self._base_info: dict[str, Any] | None = _gateway_generation_info(
+            headers, include_headers=model.include_response_headers
+        )
         self._provider = _served_provider(self._base_info)
         self._parse_json = request.parse_json
         self._text: list[str] = []

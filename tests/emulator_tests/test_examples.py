@@ -1,7 +1,6 @@
 """Every example runs as a user would run it: a subprocess, no credentials in its environment.
 
-Each example (but `quickstart.py`, which always starts its own emulator) is pointed at an
-emulator this module started, through `CFGATEWAY_GROK_EXAMPLE_GATEWAY_URL`, so the tests check
+Each example is pointed at an emulator this module started, through `CFGATEWAY_GROK_EXAMPLE_GATEWAY_URL`, so the tests check
 both what the example prints and the requests the gateway received.
 """
 
@@ -73,10 +72,18 @@ def user_text(request: RecordedRequest) -> str:
 
 def test_quickstart_starts_its_own_emulator_without_credentials() -> None:
     out = run_example("quickstart.py", gateway_url=None).stdout
-    assert re.search(r"using the local gateway emulator at http://127\.0\.0\.1:\d+/v1", out)
+    assert re.search(r"using a local gateway emulator at http://127\.0\.0\.1:\d+/v1", out)
     assert "Answer: You said: What is Cloudflare AI Gateway?" in out
     assert re.search(r"Usage: \{'input_tokens': \d+, 'output_tokens': \d+", out)
     assert re.search(r"Cache status: MISS \| log id: [0-9a-f-]{36}", out)
+
+
+def test_quickstart_on_a_given_emulator(emu: GatewayEmulator) -> None:
+    out = run_example("quickstart.py", emu.url).stdout
+    (request,) = chat_requests(emu, "quickstart")
+    assert user_text(request) == "What is Cloudflare AI Gateway? Answer in one sentence."
+    assert f"log id: {request.log_id}" in out
+    assert "Cache status: MISS" in out
 
 
 def test_examples_start_their_own_emulator_without_the_url_variable() -> None:

@@ -281,3 +281,39 @@ def test_dynamic_route_reports_what_served(cfgateway_emulator: GatewayEmulator) 
 def test_dynamic_route_on_the_grok_endpoint_is_refused() -> None:
     with pytest.raises(ValueError, match="compat"):
         ChatCloudflareGrok(account_id=ACCOUNT, gateway_id="gw", api_key="k", model="dynamic/r")
+
+
+def test_inherited_client_settings_are_honoured(cfgateway_emulator: GatewayEmulator) -> None:
+    model = _model(
+        cfgateway_emulator,
+        include_response_headers=True,
+        default_query={"trace": "on"},
+        disabled_params={"parallel_tool_calls": None},
+    )
+    assert model.chat_url == (
+        f"{cfgateway_emulator.url}/{ACCOUNT}/gw/grok/v1/chat/completions?trace=on"
+    )
+    message = model.bind_tools([_lookup], parallel_tool_calls=False).invoke("Hi")
+    request = cfgateway_emulator.requests[-1]
+    assert request.query == "trace=on"
+    assert "parallel_tool_calls" not in request.body
+    assert message.response_metadata["headers"]["cf-aig-log-id"] == request.log_id
+    chunks = list(model.stream("Hi"))
+    assert sum("headers" in c.response_metadata for c in chunks) == 1
+
+
+def test_socket_options_are_refused_with_the_alternative() -> None:
+    import socket
+
+    with pytest.raises(ValueError, match="http_client"):
+        ChatCloudflareGrok(
+            account_id=ACCOUNT,
+            gateway_id="gw",
+            api_key="k",
+            http_socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)],
+        )
+
+
+def _lookup(query: str) -> str:
+    """Look something up."""
+    return query
