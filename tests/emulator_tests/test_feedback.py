@@ -22,8 +22,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from langchain_core.messages import BaseMessage
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.runnables import RunnableLambda
 from pydantic import SecretStr
 
 from langchain_cfgateway_grok import ChatCloudflareGrok
@@ -234,9 +233,11 @@ def test_unreachable_api_is_a_connection_error() -> None:
 
 def test_handler_sends_feedback_for_a_chain_run(emu: GatewayEmulator) -> None:
     handler = GatewayFeedbackHandler(**api(emu))
-    chain: Runnable[str, BaseMessage] = RunnableLambda(lambda text: f"Question: {text}") | model(
-        emu
-    )
+
+    def ask(text: str) -> str:
+        return f"Question: {text}"
+
+    chain = RunnableLambda(ask) | model(emu)
     run_id = uuid.uuid4()
     message = chain.invoke("why?", config={"callbacks": [handler], "run_id": run_id})
     log_id = message.response_metadata["gateway"]["log_id"]
