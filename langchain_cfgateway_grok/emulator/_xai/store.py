@@ -191,9 +191,11 @@ class XaiStore:
             return list(self._continuity)
 
     def clear(self) -> None:
-        """Forget responses, cached prompts and continuity records (the secret stays)."""
+        """Forget responses, cached prompts and continuity records.
+
+        The secret stays, and so does the id counter: ids are never reused.
+        """
         with self._lock:
             self._responses.clear()
             self._prompts.clear()
             self._continuity.clear()
-            self._serial = 0

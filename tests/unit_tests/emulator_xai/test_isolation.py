@@ -11,7 +11,7 @@ import pytest
 import langchain_cfgateway_grok.emulator._xai as xai
 
 PACKAGE = Path(xai.__file__).parent
-MODULES = sorted(PACKAGE.glob("*.py"))
+MODULES = sorted(PACKAGE.rglob("*.py"))  # the `responses` subpackage included
 OWN = "langchain_cfgateway_grok.emulator._xai"
 
 
@@ -26,7 +26,7 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_only_stdlib_and_itself(path: Path) -> None:
     for name in imported_modules(path):
         if name == "__future__" or name.startswith(OWN + ".") or name == OWN:
@@ -51,7 +51,7 @@ SUITE_LITERALS = [
 ]
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_standard_suite_literals(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     for literal in SUITE_LITERALS:
