@@ -492,17 +492,25 @@ class Runner:
         self.loop = loop
         #: bench -> stack -> per-round samples (seconds per op, or calls/s for `concurrent`)
         self.samples: dict[str, dict[str, list[float]]] = {}
+        #: the same from this process's CPU time (CPU seconds per op, or calls per CPU second)
+        self.cpu_samples: dict[str, dict[str, list[float]]] = {}
 
     def _interleave(
         self,
         bench: str,
         ops: Mapping[str, Callable[[], Any]],
         batch: Callable[[Callable[[], Any], int], float],
+        *,
+        calls_per_op: int = 0,
     ) -> None:
         """Warm up and calibrate each stack, then run rounds of batches in alternating order.
 
         `batch(op, n)` runs `op` n times (or n rounds of it) and returns the sample: seconds
-        per op, or calls/s for the concurrency run. `batch(op, 1)` probes one op's cost.
+        per op, or calls/s for the concurrency run (`calls_per_op` calls per round, which
+        makes the CPU sample a rate too). `batch(op, 1)` probes one op's cost.
+
+        Beside each wall-clock sample, this process's CPU time over the batch is kept: it
+        is a diagnostic that hardly moves when other work on the machine delays the server.
         """
         sizes: dict[str, int] = {}
         for name, op in ops.items():
@@ -513,15 +521,20 @@ class Runner:
             sizes[name] = _calls_for(time.perf_counter() - start, self.settings.batch_seconds)
             batch(op, max(1, sizes[name] // 5))  # warm-up batch
         store = self.samples.setdefault(bench, {name: [] for name in ops})
+        cpu_store = self.cpu_samples.setdefault(bench, {name: [] for name in ops})
         for order in _round_orders(list(ops), self.settings.rounds):
             for name in order:
                 # Collect now, untimed, so no stack pays for another's garbage.
                 gc.collect()
+                n = sizes[name]
+                cpu0 = time.process_time()
                 if name == "httpx2":
                     with self.meter.measure(bench):
-                        store[name].append(batch(ops[name], sizes[name]))
+                        store[name].append(batch(ops[name], n))
                 else:
-                    store[name].append(batch(ops[name], sizes[name]))
+                    store[name].append(batch(ops[name], n))
+                cpu = max(time.process_time() - cpu0, 1e-9)
+                cpu_store[name].append(n * calls_per_op / cpu if calls_per_op else cpu / n)
 
     def _async_batch(self, op: Callable[[], Any], n: int) -> float:
         return self.loop.run_until_complete(_atimed(op, n))
@@ -551,17 +564,18 @@ class Runner:
     def concurrent(self) -> None:
         """`CONCURRENCY` concurrent `ainvoke` calls per batch; samples are calls per second."""
         ops = {n: s.ainvoke for n, s in self.stacks.items()}
-        self._interleave("concurrent", ops, self._concurrent_batch)
+        self._interleave("concurrent", ops, self._concurrent_batch, calls_per_op=CONCURRENCY)
 
     def construct(self) -> None:
         """Building one more model (or client) for the same gateway, after the first."""
         self._interleave("construct", {n: s.construct for n, s in self.stacks.items()}, _timed)
 
-    def medians(self) -> dict[str, dict[str, float]]:
+    def medians(self, *, cpu: bool = False) -> dict[str, dict[str, float]]:
         """Bench -> stack -> median over rounds, plus the derived per-chunk cost."""
+        samples = self.cpu_samples if cpu else self.samples
         out = {
             bench: {name: statistics.median(values) for name, values in per_stack.items()}
-            for bench, per_stack in self.samples.items()
+            for bench, per_stack in samples.items()
         }
         if "stream_200" in out and "stream_1000" in out:
             span = STREAM_SIZES[1] - STREAM_SIZES[0]
@@ -687,22 +701,28 @@ _TITLES = {
 }
 
 
-def print_tables(medians: dict[str, dict[str, float]], rounds: int) -> None:
-    """One table per benchmark: median and ratio to raw httpx2."""
+def print_tables(
+    medians: dict[str, dict[str, float]], cpu_medians: dict[str, dict[str, float]], rounds: int
+) -> None:
+    """One table per benchmark: median, ratio to raw httpx2, and the client-CPU ratio."""
     for bench, title in _TITLES.items():
         if bench not in medians:
             continue
         per_stack = medians[bench]
+        cpu_row = cpu_medians.get(bench, {})
         base = per_stack.get("httpx2")
+        cpu_base = cpu_row.get("httpx2")
         print(f"\n{title} (median of {rounds} rounds)")
-        print(f"  {'stack':<8}{'median':>12}  {'x httpx2':>9}")
+        print(f"  {'stack':<8}{'median':>12}  {'x httpx2':>9}  {'cpu x':>7}")
         for name in STACKS:
             if name not in per_stack:
                 continue
             value = per_stack[name]
             shown = f"{value:10.0f}/s " if bench == "concurrent" else _fmt_time(value) + " "
             ratio = f"{value / base:8.2f}x" if base else "      n/a"
-            print(f"  {name:<8}{shown:>12} {ratio:>9}")
+            cpu = cpu_row.get(name)
+            cpu_ratio = f"{cpu / cpu_base:6.2f}x" if cpu is not None and cpu_base else "    n/a"
+            print(f"  {name:<8}{shown:>12} {ratio:>9}  {cpu_ratio:>7}")
         if bench == "construct" and "xai" in per_stack and "grok" in per_stack:
             print(f"  grok / xai = 1/{per_stack['xai'] / per_stack['grok']:.0f}")
 
@@ -936,7 +956,12 @@ def main(argv: list[str] | None = None) -> int:
             if bench != "cold_start":
                 getattr(runner, bench)()
         medians = runner.medians()
-        print_tables(medians, settings.rounds)
+        cpu_medians = runner.medians(cpu=True)
+        print_tables(medians, cpu_medians, settings.rounds)
+        print(
+            "\n(x httpx2: wall-clock ratio, judged below. cpu x: ratio of this process's CPU"
+            " time, a diagnostic that load elsewhere on the machine hardly moves.)"
+        )
         cold = None
         if "cold_start" in args.benches:
             names = [n for n in ("grok", "openai") if n in stacks]
@@ -970,6 +995,12 @@ def main(argv: list[str] | None = None) -> int:
             "ratios_to_httpx2": {
                 bench: {n: v / row["httpx2"] for n, v in row.items()}
                 for bench, row in medians.items()
+                if row.get("httpx2")
+            },
+            "client_cpu_medians": cpu_medians,
+            "client_cpu_ratios_to_httpx2": {
+                bench: {n: v / row["httpx2"] for n, v in row.items()}
+                for bench, row in cpu_medians.items()
                 if row.get("httpx2")
             },
             "cold_start": cold,
