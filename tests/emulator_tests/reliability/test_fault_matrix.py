@@ -54,8 +54,12 @@ from tests.emulator_tests.reliability._bench import (
     record_waits,
     run,
 )
+from tests.emulator_tests.reliability._canaries import error_text, leaks
 
 MAX_RETRIES = 2
+WRONG_TOKEN = "cf-wrong-token-0001"
+WRONG_KEY = "xai-not-a-valid-key-0001"
+SECRETS = (XAI_KEY, GATEWAY_TOKEN, WRONG_TOKEN, WRONG_KEY)
 PERSISTENT = 100  # a fault on every attempt of the call
 READ_TIMEOUT = 0.2  # the client's read timeout in the timeout rows (seconds)
 CHUNK_TIMEOUT = 0.3  # `stream_chunk_timeout` in the keep-alive row (seconds)
@@ -401,7 +405,7 @@ FAULTS: tuple[Fault, ...] = (
         calls=(unauth := Expect("GatewayUnauthorizedError", 1, "—", 401, 2009, log_id=True)),
         streams=unauth,
         arm=nothing,
-        model={"gateway_id": "authenticated", "gateway_token": "cf-wrong-token"},
+        model={"gateway_id": "authenticated", "gateway_token": WRONG_TOKEN},
     ),
     Fault(
         "provider-400-bad-key",
@@ -409,7 +413,7 @@ FAULTS: tuple[Fault, ...] = (
         calls=(bad_key := Expect("InvalidAPIKeyError", 1, "—", 400, log_id=True)),
         streams=bad_key,
         arm=nothing,
-        model={"api_key": "xai-not-a-valid-key"},
+        model={"api_key": WRONG_KEY},
     ),
 )
 FAULTS_BY_KEY = {fault.key: fault for fault in FAULTS}
@@ -446,7 +450,7 @@ def fresh(bench: Bench) -> Iterator[Bench]:
 
 
 def model_settings(fault: Fault, bench: Bench) -> dict[str, Any]:
-    settings = {"max_retries": MAX_RETRIES, **fault.model}
+    settings = {"max_retries": MAX_RETRIES, "gateway_token": GATEWAY_TOKEN, **fault.model}
     url = settings.get("gateway_url")
     if url == "proxy":
         settings["gateway_url"] = bench.proxy.url
@@ -518,6 +522,7 @@ def test_fault(fresh: Bench, key: str, operation: str) -> None:
         assert error.log_id is None
     if expect.error == "GatewaySpendLimitError":
         assert error.is_retryable is False
+    assert leaks(error_text(error), SECRETS) == []  # no credential in its text, ever
 
     # Who retried, and how often: the server's own count, and the waits the client chose.
     assert len(fresh.emu.requests) == expect.server_saw
