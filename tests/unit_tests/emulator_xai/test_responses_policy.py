@@ -48,6 +48,7 @@ ALL_SERVER = [WEB, X, CODE]
         ("What are people saying on X about Grok?", False, True, False),
         ("Find tweets about the launch", False, True, False),
         ("search X posts and the web for Grok", True, True, False),
+        ("Search the web and X for Oslo events", True, True, False),
         ("Calculate 2**10", False, False, True),
         ("```python\nprint(1)\n```", False, False, True),
         ("Tell me a joke about cats", False, False, False),

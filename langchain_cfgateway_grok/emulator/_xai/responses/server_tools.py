@@ -6,8 +6,8 @@ executed (docs/emulator-xai.md, "Server-side tools").
 **When.** From the last user message, generically (no test's words):
 
 - `x_search` when it is offered and the message is about X: the words `twitter`, `tweet(s)`,
-  `x.com`, `x_search`/`x search`, or a capital `X` after `on`/`from`/`in`/`across`/`search`, or
-  before `post(s)`;
+  `x.com`, `x_search`/`x search`, or a capital `X` after `on`/`from`/`in`/`across`/`search`/`and`/
+  `or`, or before `post(s)`;
 - `web_search` when it is offered and the message asks for the web: `web`, `internet`,
   `online`, `look up`, `google`, `web_search`; or asks to `search`, or for the `latest`/`news`,
   without being about X;
@@ -51,7 +51,7 @@ LEGACY_NAMES = {"web_search": "web_search", "x_search": "x_keyword_search",
 RUNNABLE = ("web_search", "x_search", "code_interpreter")
 
 # A capital X as the platform: "on X", "from X", "search X", "X posts" (case-sensitive).
-_X_PLATFORM = re.compile(r"\b(?:on|from|in|across|search)\s+X\b|\bX\s+posts?\b")
+_X_PLATFORM = re.compile(r"\b(?:on|from|in|across|search|and|or)\s+X\b|\bX\s+posts?\b")
 _X_TOPIC_ANY_CASE = re.compile(r"\b(?:twitter|tweets?|x\.com|x[ _-]search)\b", re.IGNORECASE)
 _WEB_SPECIFIC = re.compile(
     r"\b(?:web|internet|online|google|web[ _-]search)\b|\blook\s+(?:\w+\s+)?up\b", re.IGNORECASE
