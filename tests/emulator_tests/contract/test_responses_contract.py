@@ -158,7 +158,7 @@ def _check_every_item(response: Response) -> dict[str, Any]:
     assert isinstance(kinds["code_interpreter_call"], ResponseCodeInterpreterToolCall)
     assert isinstance(kinds["function_call"], ResponseFunctionToolCall)
     # `x_search_call` is xAI's own item: the SDK keeps it as a loosely parsed model.
-    x_item = kinds["x_search_call"].model_dump()
+    x_item = kinds["x_search_call"].model_dump(warnings=False)
     assert x_item["action"]["sources"][0]["url"].startswith("https://example.com/x/")
     return kinds
 
@@ -189,7 +189,7 @@ def test_sdk_parses_every_output_item_type(cfgateway_emulator: GatewayEmulator) 
     assert isinstance(extra["cost_in_usd_ticks"], int)
     assert (response.model_extra or {})["citations"] == [
         s.url for s in kinds["web_search_call"].action.sources
-    ] + [s["url"] for s in kinds["x_search_call"].model_dump()["action"]["sources"]]
+    ] + [s["url"] for s in kinds["x_search_call"].model_dump(warnings=False)["action"]["sources"]]
 
 
 def test_sdk_message_with_citations(cfgateway_emulator: GatewayEmulator) -> None:
@@ -220,7 +220,7 @@ def test_sdk_stream_parses_every_event(cfgateway_emulator: GatewayEmulator) -> N
     final: Response | None = None
     for event in stream:
         names.append(event.type)
-        data = event.model_dump()
+        data = event.model_dump(warnings=False)
         if event.type.endswith(".delta"):
             deltas[event.type] = deltas.get(event.type, "") + data["delta"]
         if event.type == "response.completed":
@@ -255,7 +255,7 @@ def test_sdk_async_create_and_stream(cfgateway_emulator: GatewayEmulator) -> Non
             text = ""
             async for event in stream:
                 if event.type == "response.output_text.delta":
-                    text += event.model_dump()["delta"]
+                    text += event.model_dump(warnings=False)["delta"]
             return response, text
 
     response, text = asyncio.run(run())
@@ -301,7 +301,7 @@ def test_sdk_encrypted_reasoning_round_trip(cfgateway_emulator: GatewayEmulator)
     assert cfgateway_emulator.stored_response_ids == []
     history: list[Any] = [
         {"role": "user", "content": "What is 6 times 7?"},
-        reasoning.model_dump(exclude_none=True),
+        reasoning.model_dump(exclude_none=True, warnings=False),
         {"role": "assistant", "content": first.output_text},
         {"role": "user", "content": "And plus one?"},
     ]
