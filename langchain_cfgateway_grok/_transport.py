@@ -998,6 +998,11 @@ class ChatTransport:
         self._url = parsed
         self._host = parsed.netloc
 
+    @property
+    def url(self) -> str:
+        """The URL this transport posts to."""
+        return self._url_text
+
     def with_url(self, url: str) -> ChatTransport:
         """The same transport (headers, timeout, retries, clients) posting to another URL.
 

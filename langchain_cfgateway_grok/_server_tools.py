@@ -1,0 +1,97 @@
+"""xAI's server-side tools and the Responses API's `tools` / `tool_choice` shapes (pure functions).
+
+xAI runs these tools itself on the Responses API (xai-api.md §1.1; docs.x.ai "Agent Tools"):
+`web_search`, `x_search`, code execution, remote MCP (`mcp`) and collections search
+(`collections_search`; OpenAI's `file_search` name is accepted too). On the REST Responses API
+code execution is the `code_interpreter` tool type; the xAI SDK calls it `code_execution`, so
+that name is accepted and sent as `code_interpreter` (the emulator refuses `code_execution`,
+following vercel/ai's `xai-responses-api.ts`; which names xAI accepts is Unconfirmed).
+
+langchain-core's `convert_to_openai_tool` passes OpenAI's built-in tool types through but
+rejects `x_search` and `collections_search` ("Unsupported function"), so `bind_tools` keeps the
+dicts of these types as given (`ChatCloudflareGrok.bind_tools`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+#: Server-side tool types xAI runs (the `type` of a tool dict).
+SERVER_TOOL_TYPES: Final = frozenset(
+    {
+        "web_search",
+        "x_search",
+        "code_interpreter",
+        "code_execution",
+        "mcp",
+        "collections_search",
+        "file_search",
+    }
+)
+#: Names a server-side tool type goes by on the REST Responses API.
+_WIRE_TYPE: Final = {"code_execution": "code_interpreter"}
+
+
+def is_server_tool(tool: object) -> bool:
+    """Whether `tool` is an xAI server-side tool dict (`{"type": "x_search", ...}`)."""
+    return isinstance(tool, Mapping) and tool.get("type") in SERVER_TOOL_TYPES
+
+
+def wire_tool(tool: Mapping[str, Any]) -> dict[str, Any]:
+    """One tool as the Responses API takes it.
+
+    A Chat Completions function tool (`{"type": "function", "function": {...}}`) becomes the
+    flat Responses shape (`{"type": "function", "name": ..., "parameters": ...}`); server-side
+    tools are sent as given, `code_execution` renamed `code_interpreter`.
+    """
+    kind = tool.get("type")
+    if kind == "function" and isinstance(tool.get("function"), Mapping):
+        extra = {k: v for k, v in tool.items() if k not in ("type", "function")}
+        return {"type": "function", **tool["function"], **extra}
+    if isinstance(kind, str) and kind in _WIRE_TYPE:
+        return {**tool, "type": _WIRE_TYPE[kind]}
+    return dict(tool)
+
+
+def wire_tools(tools: object) -> list[dict[str, Any]]:
+    """Every tool of a payload's `tools` as the Responses API takes it (`wire_tool`).
+
+    Raises:
+        ValueError: `tools` is not a list of dicts that each have a string `type`.
+    """
+    if not isinstance(tools, (list, tuple)):
+        msg = f"`tools` must be a list of tool dicts; got {type(tools).__name__}."
+        raise ValueError(msg)
+    wired = []
+    for position, tool in enumerate(tools):
+        if not isinstance(tool, Mapping) or not isinstance(tool.get("type"), str):
+            msg = (
+                f"`tools[{position}]` must be a dict with a `type` (e.g. "
+                '{"type": "web_search"}); use bind_tools() to convert functions, pydantic '
+                "models and LangChain tools."
+            )
+            raise ValueError(msg)
+        wired.append(wire_tool(tool))
+    return wired
+
+
+def wire_tool_choice(choice: object) -> object:
+    """`tool_choice` as the Responses API takes it.
+
+    `{"type": "function", "function": {"name": N}}` becomes `{"type": "function", "name": N}`;
+    a bare server tool type (`"web_search"`) becomes `{"type": "web_search"}`; `"any"` (other
+    providers' word) becomes `"required"`; everything else is sent as given.
+    """
+    if isinstance(choice, Mapping):
+        if choice.get("type") == "function" and isinstance(choice.get("function"), Mapping):
+            return {"type": "function", **choice["function"]}
+        kind = choice.get("type")
+        if isinstance(kind, str) and kind in _WIRE_TYPE:
+            return {**choice, "type": _WIRE_TYPE[kind]}
+        return dict(choice)
+    if choice == "any":
+        return "required"
+    if isinstance(choice, str) and choice in SERVER_TOOL_TYPES:
+        return {"type": _WIRE_TYPE.get(choice, choice)}
+    return choice
