@@ -14,8 +14,12 @@ dicts of these types as given (`ChatCloudflareGrok.bind_tools`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
+
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage
+from langchain_core.runnables import Runnable, RunnableBinding
 
 #: Server-side tool types xAI runs (the `type` of a tool dict).
 SERVER_TOOL_TYPES: Final = frozenset(
@@ -95,3 +99,41 @@ def wire_tool_choice(choice: object) -> object:
     if isinstance(choice, str) and choice in SERVER_TOOL_TYPES:
         return {"type": _WIRE_TYPE.get(choice, choice)}
     return choice
+
+
+def bind_tools(
+    parent_bind_tools: Callable[..., Runnable[LanguageModelInput, AIMessage]],
+    tools: Sequence[Any],
+    *,
+    tool_choice: object = None,
+    **kwargs: Any,
+) -> Runnable[LanguageModelInput, AIMessage]:
+    """`bind_tools` that passes xAI's server-side tool dicts through, in their place.
+
+    Every other tool goes through the parent's `bind_tools` (`convert_to_openai_tool`, strict,
+    tool_choice by name, response_format), which would reject `x_search`; the server-side dicts
+    are then put back at their positions. A `tool_choice` naming a server-side tool type
+    (`"web_search"`) becomes `{"type": "web_search"}`.
+
+    Args:
+        parent_bind_tools: `BaseChatOpenAI.bind_tools`, bound to the model.
+        tools: Tools as `bind_tools` takes them, server-side tool dicts among them.
+        tool_choice: As `bind_tools` takes it.
+        **kwargs: The other `bind_tools` arguments.
+
+    Returns:
+        The model bound to the tools.
+    """
+    server = {i: dict(tool) for i, tool in enumerate(tools) if is_server_tool(tool)}
+    if not server:
+        return parent_bind_tools(tools, tool_choice=tool_choice, **kwargs)
+    if isinstance(tool_choice, str) and tool_choice in SERVER_TOOL_TYPES:
+        tool_choice = {"type": tool_choice}
+    others = [tool for i, tool in enumerate(tools) if i not in server]
+    bound = parent_bind_tools(others, tool_choice=tool_choice, **kwargs)
+    if not isinstance(bound, RunnableBinding):  # pragma: no cover - the parent always binds
+        msg = f"bind_tools returned {type(bound).__name__}, not a RunnableBinding"
+        raise TypeError(msg)
+    converted = iter(bound.kwargs["tools"])
+    merged = [server[i] if i in server else next(converted) for i in range(len(tools))]
+    return bound.bind(tools=merged)

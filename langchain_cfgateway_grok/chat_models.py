@@ -40,6 +40,7 @@ from langchain_cfgateway_grok import (
     _options,
     _profiles,
     _responses,
+    _server_tools,
 )
 from langchain_cfgateway_grok._options import GatewayOptions
 from langchain_cfgateway_grok._transport import DEFAULT_TIMEOUT, ChatTransport
@@ -727,6 +728,26 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         return super().astream(input, config, stop=stop, **kwargs)
 
     # -- tools and structured output ------------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[Any],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools: functions, pydantic models, LangChain tools and xAI server-side tools.
+
+        Server-side tool dicts (`{"type": "web_search"}`, `{"type": "x_search", ...}`,
+        `code_interpreter`/`code_execution`, `mcp`, `collections_search`) are passed through as
+        given, mixed with the others in any order (langchain-core would reject `x_search`);
+        they make calls use the Responses API, served on the grok route only.
+        `tool_choice="web_search"` forces that server-side tool. Other arguments are
+        `BaseChatOpenAI.bind_tools`'s (`strict`, `parallel_tool_calls`, `response_format`).
+        """
+        return _server_tools.bind_tools(
+            super().bind_tools, tools, tool_choice=tool_choice, **kwargs
+        )
 
     def with_structured_output(
         self,
