@@ -63,6 +63,8 @@ _REPLAYED_BY_LANGCHAIN_OPENAI: Final = frozenset(
         "apply_patch_call_output",
     }
 )
+#: LangChain's own block types ending in `_call` (never xAI output items).
+_LANGCHAIN_CALL_BLOCKS: Final = frozenset({"tool_call", "invalid_tool_call", "server_tool_call"})
 _CARRIER_TYPE: Final = "mcp_list_tools"  # replayed verbatim (minus `index`) by langchain-openai
 _CARRIED_KEY: Final = "_cfgateway_xai_item"
 
@@ -276,7 +278,7 @@ def _xai_item(raw: object) -> dict[str, Any] | None:
     kind = block.get("type")
     if not isinstance(kind, str) or not kind.endswith("_call"):
         return None
-    if kind in _REPLAYED_BY_LANGCHAIN_OPENAI:
+    if kind in _REPLAYED_BY_LANGCHAIN_OPENAI or kind in _LANGCHAIN_CALL_BLOCKS:
         return None
     return {key: value for key, value in block.items() if key != "index"}
 
