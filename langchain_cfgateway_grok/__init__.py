@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         MidStreamError,
         UnknownStoredKeyError,
     )
+    from langchain_cfgateway_grok._fallbacks import FallbackStep
     from langchain_cfgateway_grok._options import CustomCost, GatewayOptions
     from langchain_cfgateway_grok.chat_models import ChatCloudflareGrok
 
@@ -50,6 +51,7 @@ _LAZY: dict[str, str] = {
     "ChatCloudflareGrok": "langchain_cfgateway_grok.chat_models",
     "CustomCost": "langchain_cfgateway_grok._options",
     "GatewayOptions": "langchain_cfgateway_grok._options",
+    "FallbackStep": "langchain_cfgateway_grok._fallbacks",
     **dict.fromkeys(
         (
             "CloudflareGrokAPIStatusError",
@@ -103,6 +105,7 @@ __all__ = [
     "CloudflareGrokUnprocessableEntityError",
     "CustomCost",
     "DlpBlockedError",
+    "FallbackStep",
     "GatewayErrorInfo",
     "GatewayInvalidProviderError",
     "GatewayNotFoundError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, NamedTuple
@@ -35,6 +36,7 @@ from typing_extensions import Self
 
 from langchain_cfgateway_grok import (
     _content_blocks,
+    _fallbacks,
     _gateway,
     _grok,
     _options,
@@ -42,6 +44,7 @@ from langchain_cfgateway_grok import (
     _responses,
     _server_tools,
 )
+from langchain_cfgateway_grok._fallbacks import FallbackStep
 from langchain_cfgateway_grok._options import GatewayOptions
 from langchain_cfgateway_grok._transport import DEFAULT_TIMEOUT, ChatTransport
 from langchain_cfgateway_grok._version import __version__
@@ -72,9 +75,10 @@ _content_blocks.register()
 
 
 class _Request(NamedTuple):
-    """One prepared call: the xAI body, per-call header overrides, and how to read the answer."""
+    """One prepared call: where it goes, its body, per-call headers, how to read the answer."""
 
-    body: dict[str, Any]
+    transport: ChatTransport
+    body: dict[str, Any] | bytes
     headers: dict[str, str | None] | None
     parse_json: bool
 
@@ -155,9 +159,28 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     """Gateway authentication token, sent as `cf-aig-authorization: Bearer …`
     (env `CLOUDFLARE_AI_GATEWAY_TOKEN`). Needed for authenticated gateways and stored keys."""
 
-    endpoint: Literal["grok", "compat"] | None = None
-    """Gateway route: `"grok"` (provider-native, default) or `"compat"` (OpenAI-compatible,
-    model sent as `grok/<model>`). Inferred from `base_url` when that is given."""
+    endpoint: Literal["grok", "compat", "rest"] | None = None
+    """Route: `"grok"` (the gateway's provider route, default), `"compat"` (its OpenAI-compatible
+    route, model sent as `grok/<model>`) or `"rest"` (Cloudflare's REST API on
+    api.cloudflare.com, model sent as `xai/<model>`, paid through Unified Billing). Inferred from
+    `base_url` when that is given."""
+
+    cloudflare_api_url: str = Field(
+        default_factory=from_env("CLOUDFLARE_API_URL", default=_gateway.DEFAULT_CLOUDFLARE_API_URL)
+    )
+    """Cloudflare API root for `endpoint="rest"` (env `CLOUDFLARE_API_URL`)."""
+
+    cloudflare_api_token: SecretStr | None = Field(
+        default_factory=secret_from_env("CLOUDFLARE_API_TOKEN", default=None)
+    )
+    """Cloudflare API token (AI Gateway permission) for `endpoint="rest"`, sent as
+    `Authorization: Bearer …` there (env `CLOUDFLARE_API_TOKEN`). Not an xAI key."""
+
+    gateway_fallbacks: list[FallbackStep] | None = None
+    """Gateway-side fallbacks: other models (and routes) the gateway tries, in order, when this
+    one fails or times out, all in ONE request to the gateway's Universal endpoint. The step
+    that served is `response_metadata["gateway"]["step"]` (0 = this model). Unlike LangChain's
+    client-side `.with_fallbacks()`, the client sends one request and the gateway retries."""
 
     gateway_url: str = Field(
         default_factory=from_env("CLOUDFLARE_AI_GATEWAY_URL", default=_gateway.DEFAULT_GATEWAY_URL)
@@ -203,6 +226,8 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     model_config = ConfigDict(populate_by_name=True)
 
     _transport: ChatTransport = PrivateAttr()
+    _universal: ChatTransport | None = PrivateAttr(default=None)
+    _api_key: str | None = PrivateAttr(default=None)
     _endpoint: _gateway.Endpoint = PrivateAttr(default="grok")
     _chat_url: str = PrivateAttr(default="")
     _stored_keys: bool = PrivateAttr(default=False)
@@ -215,6 +240,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         return {
             "xai_api_key": "XAI_API_KEY",
             "gateway_token": "CLOUDFLARE_AI_GATEWAY_TOKEN",
+            "cloudflare_api_token": "CLOUDFLARE_API_TOKEN",
         }
 
     @classmethod
@@ -270,6 +296,11 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             return None
         return _options.validate_gateway_options(value, source="gateway_options")
 
+    @field_validator("gateway_fallbacks", mode="plain")
+    @classmethod
+    def _check_gateway_fallbacks(cls, value: object) -> list[FallbackStep] | None:
+        return _fallbacks.check_gateway_fallbacks(value)
+
     @model_validator(mode="after")
     def _set_cfgateway_grok_version(self) -> Self:
         """Record the package version; unique name so the parent's validator still runs."""
@@ -306,6 +337,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             account_id=self.account_id,
             gateway_id=self.gateway_id,
             endpoint=self.endpoint,
+            cloudflare_api_url=self.cloudflare_api_url,
         )
         if self.http_socket_options is not None:
             msg = (
@@ -333,14 +365,57 @@ class ChatCloudflareGrok(BaseChatOpenAI):
                 UserWarning,
                 stacklevel=2,
             )
-        api_key = self.xai_api_key.get_secret_value() if self.xai_api_key else None
-        token = self.gateway_token.get_secret_value() if self.gateway_token else None
         headers: dict[str, str] = {**_checked_default_headers(self.default_headers)}
         if self.gateway_options:
             headers.update(_options.gateway_option_headers(self.gateway_options))
-        headers.update(_gateway.credential_headers(api_key=api_key, gateway_token=token))
-        self._stored_keys = api_key is None
-        self._transport = ChatTransport(
+        headers.update(self._credential_headers(endpoint))
+        self._transport = self._make_transport(url, headers)
+        self._universal = self._universal_transport(headers) if self.gateway_fallbacks else None
+        if self.stream_usage is not False:
+            self.stream_usage = True
+        return self
+
+    def _credential_headers(self, endpoint: _gateway.Endpoint) -> dict[str, str]:
+        """Who we are, per route; also fixes the stored-keys mode and the key steps carry."""
+        api_key = self.xai_api_key.get_secret_value() if self.xai_api_key else None
+        if endpoint != "rest":
+            token = self.gateway_token.get_secret_value() if self.gateway_token else None
+            self._stored_keys = api_key is None
+            self._api_key = api_key
+            return _gateway.credential_headers(api_key=api_key, gateway_token=token)
+        if api_key is not None and api_key == os.environ.get("XAI_API_KEY"):
+            # From the environment, not asked for here: the REST API has no use for it.
+            logger.debug("endpoint='rest': ignoring XAI_API_KEY from the environment")
+            api_key = None
+        api_token = (
+            self.cloudflare_api_token.get_secret_value() if self.cloudflare_api_token else None
+        )
+        self._stored_keys = False
+        self._api_key = None
+        return _gateway.rest_credential_headers(
+            api_token=api_token, gateway_id=self.gateway_id, api_key=api_key
+        )
+
+    def _universal_transport(self, headers: Mapping[str, str]) -> ChatTransport:
+        """The transport for gateway fallbacks: the Universal endpoint, keys in the steps only."""
+        if self._endpoint == "rest" or self.gateway_base_url:
+            msg = (
+                "`gateway_fallbacks` need the gateway's Universal endpoint, built from "
+                "`gateway_url`, `account_id` and `gateway_id`: they cannot be combined with "
+                "endpoint='rest' or a `base_url`."
+            )
+            raise ValueError(msg)
+        # Validates every step now (a bad step fails at construction, not per call).
+        self._fallback_chain(self.model_name)
+        # A request-level Authorization would reach every step, also steps of other providers.
+        request_headers = {k: v for k, v in headers.items() if k != "authorization"}
+        return self._make_transport(
+            _gateway.universal_url(self.gateway_url, self.account_id, self.gateway_id),
+            request_headers,
+        )
+
+    def _make_transport(self, url: str, headers: Mapping[str, str]) -> ChatTransport:
+        return ChatTransport(
             url=url,
             headers=headers,
             timeout=_client_timeout(self.request_timeout),
@@ -352,9 +427,12 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             # default 120 s; 0 or None disables): the longest wait for the next chunk.
             chunk_timeout=self.stream_chunk_timeout or None,
         )
-        if self.stream_usage is not False:
-            self.stream_usage = True
-        return self
+
+    def _fallback_chain(self, model: str) -> list[_gateway.StepSpec]:
+        endpoint: _gateway.UniversalEndpoint = "compat" if self._endpoint == "compat" else "grok"
+        return _fallbacks.fallback_chain(
+            model, endpoint, self.gateway_fallbacks or [], api_key=self._api_key
+        )
 
     # -- request shaping ------------------------------------------------------------------
 
@@ -368,6 +446,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         """The JSON body sent to the gateway for `input_` (Chat Completions)."""
         for name in _CALL_ONLY_KWARGS:
             kwargs.pop(name, None)
+        endpoint = kwargs.pop("_endpoint", None) or self._endpoint
         messages = self._convert_input(input_).to_messages()
         if stop is not None:
             kwargs["stop"] = stop
@@ -375,7 +454,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         _grok.refuse_live_search(payload)
         payload["messages"] = [_message_to_wire(m) for m in messages]
         requested = payload.get("model") or self.model_name
-        payload["model"] = _gateway.wire_model(requested, self._endpoint)
+        payload["model"] = _gateway.wire_model(requested, endpoint)
         bare = _gateway.xai_model_id(requested) or requested
         row = _profiles.lookup(bare)
         if requested == self.model_name and self.profile is not None:
@@ -420,7 +499,20 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             }
         body = self._get_request_payload(messages, stop=stop, **kwargs)
         format_type = (body.get("response_format") or {}).get("type")
-        return _Request(body, headers, format_type == "json_schema")
+        parse_json = format_type == "json_schema"
+        if self._universal is None:
+            return _Request(self._transport, body, headers, parse_json)
+        # Gateway fallbacks: one Universal request, each step's body shaped for its own model.
+        steps = [
+            _gateway.universal_step(
+                spec,
+                self._get_request_payload(
+                    messages, stop=stop, **{**kwargs, "model": spec.model}, _endpoint=spec.endpoint
+                ),
+            )
+            for spec in self._fallback_chain(kwargs.get("model") or self.model_name)
+        ]
+        return _Request(self._universal, _json_bytes(steps), headers, parse_json)
 
     def _call_headers(
         self, run_id: Any, run_metadata: Mapping[str, Any] | None, kwargs: Mapping[str, Any]
@@ -510,7 +602,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         if self._routes_to_responses(kwargs):
             return _responses.generate(self, messages, stop, run_manager, kwargs)
         request = self._prepare(messages, stop, *_run_facts(run_manager, kwargs), kwargs)
-        reply = self._transport.post(request.body, headers=request.headers)
+        reply = request.transport.post(request.body, headers=request.headers)
         return self._result_from_reply(reply.json, reply.headers, request)
 
     async def _agenerate(
@@ -523,7 +615,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         if self._routes_to_responses(kwargs):
             return await _responses.agenerate(self, messages, stop, run_manager, kwargs)
         request = self._prepare(messages, stop, *_run_facts(run_manager, kwargs), kwargs)
-        reply = await self._transport.apost(request.body, headers=request.headers)
+        reply = await request.transport.apost(request.body, headers=request.headers)
         return self._result_from_reply(reply.json, reply.headers, request)
 
     def _result_from_reply(
@@ -581,7 +673,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             yield from _responses.stream(self, messages, stop, run_manager, kwargs)
             return
         request = self._prepare_stream(messages, stop, run_manager, stream_usage, kwargs)
-        with self._transport.stream(request.body, headers=request.headers) as stream:
+        with request.transport.stream(request.body, headers=request.headers) as stream:
             reader = _ChunkReader(self, stream.headers, request)
             for chunk in stream:
                 generation_chunk = reader.read(chunk)
@@ -611,7 +703,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
                 yield responses_chunk
             return
         request = self._prepare_stream(messages, stop, run_manager, stream_usage, kwargs)
-        async with self._transport.astream(request.body, headers=request.headers) as stream:
+        async with request.transport.astream(request.body, headers=request.headers) as stream:
             reader = _ChunkReader(self, stream.headers, request)
             async for chunk in stream:
                 generation_chunk = reader.read(chunk)
@@ -803,6 +895,10 @@ class ChatCloudflareGrok(BaseChatOpenAI):
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _client_timeout(timeout: Any) -> float | httpx2.Timeout | None:

@@ -49,7 +49,7 @@ from langchain_cfgateway_grok.emulator._inspect import (
 )
 from langchain_cfgateway_grok.emulator._retry import backoff_delay_ms
 from langchain_cfgateway_grok.emulator._routes import Route, match_route, split_compat_model
-from langchain_cfgateway_grok.emulator._secrets import redact_headers
+from langchain_cfgateway_grok.emulator._secrets import fingerprint, redact_headers
 from langchain_cfgateway_grok.emulator._state import (
     EmulatorState,
     LogEntry,
@@ -130,10 +130,26 @@ def _parse_json(data: bytes) -> tuple[bool, Any]:
 def _recorded_body(data: bytes) -> Any:
     ok, parsed = _parse_json(data)
     if ok:
-        return parsed
+        return _redact_step_headers(parsed)
     if not data:
         return None
     return data.decode("utf-8", errors="replace")
+
+
+def _redact_step_headers(body: Any) -> Any:
+    """Record Universal steps' provider keys (their `headers`) as fingerprints too.
+
+    So no secret sits in the request log; the forwarded request itself is unchanged.
+    """
+    steps = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
+    for step in steps:
+        if isinstance(step, dict) and isinstance(step.get("headers"), dict):
+            step["headers"] = redact_headers(
+                {str(k).lower(): v for k, v in step["headers"].items() if isinstance(v, str)}
+            )
+        if isinstance(step, dict) and isinstance(step.get("authorization"), str):
+            step["authorization"] = fingerprint(step["authorization"])
+    return body
 
 
 @dataclass

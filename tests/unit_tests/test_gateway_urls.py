@@ -175,7 +175,12 @@ def test_never_v1_v1_nor_double_slash_over_a_grid() -> None:
             for tail in ("", "/", "/chat/completions", "/chat/completions/"):
                 bases.append((f"{base_root}/{ACCT}/{GW}/{route}{tail}", route_endpoint))
     checked = 0
-    for root, (base, implied), endpoint in itertools.product(roots, bases, [None, *ENDPOINTS]):
+    # The gateway's own routes; `rest` lives on api.cloudflare.com (its grid is in
+    # test_gateway_rest_and_fallbacks.py).
+    gateway_endpoints = [e for e in ENDPOINTS if e != "rest"]
+    for root, (base, implied), endpoint in itertools.product(
+        roots, bases, [None, *gateway_endpoints]
+    ):
         if implied and endpoint and endpoint != implied:
             with pytest.raises(ValueError, match="implies endpoint"):
                 resolve(gateway_url=root, base_url=base, endpoint=endpoint)
@@ -256,7 +261,8 @@ def test_gateway_host_base_url_without_route_is_refused() -> None:
 
 
 def test_rest_api_base_url_is_refused_with_a_pointer() -> None:
-    message = error_of(base_url=f"https://api.cloudflare.com/client/v4/accounts/{ACCT}/ai/v1")
+    # An api.cloudflare.com URL that is not the REST chat prefix (`.../accounts/<id>/ai/v1`).
+    message = error_of(base_url=f"https://api.cloudflare.com/client/v4/accounts/{ACCT}")
     assert "REST API" in message
     assert "Fix:" in message
 
@@ -373,11 +379,11 @@ def test_other_fields_use_the_allowlist_without_a_length_cap() -> None:
 # --- endpoint ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("endpoint", ["rest", "GROK", "", "compat/", None, 1])
+@pytest.mark.parametrize("endpoint", ["universal", "GROK", "", "compat/", None, 1])
 def test_unknown_endpoint(endpoint: Any) -> None:
     with pytest.raises(ValueError, match="Unknown `endpoint`") as info:
         check_endpoint(endpoint)
-    assert "'grok', 'compat'" in str(info.value)
+    assert "'grok', 'compat', 'rest'" in str(info.value)
     if endpoint is not None:
         assert "Unknown `endpoint`" in error_of(endpoint=endpoint)
         with pytest.raises(ValueError, match="Unknown `endpoint`"):
@@ -385,7 +391,7 @@ def test_unknown_endpoint(endpoint: Any) -> None:
 
 
 def test_known_endpoints() -> None:
-    assert ENDPOINTS == ("grok", "compat")
+    assert ENDPOINTS == ("grok", "compat", "rest")
     for endpoint in ENDPOINTS:
         assert check_endpoint(endpoint) == endpoint
 

@@ -25,6 +25,7 @@ EXPECTED_ALL = [
     "CloudflareGrokUnprocessableEntityError",
     "CustomCost",
     "DlpBlockedError",
+    "FallbackStep",
     "GatewayErrorInfo",
     "GatewayInvalidProviderError",
     "GatewayNotFoundError",
