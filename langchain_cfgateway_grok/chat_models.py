@@ -84,56 +84,400 @@ class _Request(NamedTuple):
 
 
 class ChatCloudflareGrok(BaseChatOpenAI):
-    r"""xAI Grok through Cloudflare AI Gateway.
+    r"""xAI Grok through Cloudflare AI Gateway, as a LangChain chat model.
+
+    Works in chains and agents like any LangChain chat model, on the gateway's `grok` route
+    (default) or its OpenAI-compatible `compat` route, with the gateway's controls as typed
+    options and its answers as metadata and typed errors. Guides: the package's `docs/`.
 
     Setup:
-        Install the package and set your credentials:
+        Install the package and set the gateway's ids and your credentials:
 
         ```bash
         pip install -U langchain-cfgateway-grok
-        export CLOUDFLARE_ACCOUNT_ID="your-account-id"
-        export CLOUDFLARE_GATEWAY_ID="your-gateway-id"
-        export XAI_API_KEY="your-xai-key"                      # or a stored key in the gateway
-        export CLOUDFLARE_AI_GATEWAY_TOKEN="your-gateway-token"  # authenticated gateways
+        export CLOUDFLARE_ACCOUNT_ID="023e105f4ecef8ad9ca31a8372d0c353"
+        export CLOUDFLARE_GATEWAY_ID="my-gateway"
+        export XAI_API_KEY="xai-..."                   # your key, forwarded to xAI
+        export CLOUDFLARE_AI_GATEWAY_TOKEN="..."       # authenticated gateways, stored keys
         ```
 
+        With a gateway token and no xAI key, the key stored in the gateway (BYOK) is used and
+        no `Authorization` header is sent at all. `cfgateway-grok doctor` checks the set-up.
+
     Key init args — completion params:
-        model: Grok model id (default `grok-4.5`). On the compat route it is sent as
-            `grok/<model>`.
-        temperature, max_tokens (sent as `max_completion_tokens`), reasoning_effort, stop
-            (dropped for reasoning models, which reject it).
+        model (str): Grok model id, default `grok-4.5`. A `grok/` or `xai/` prefix is
+            accepted. Retired ids (`grok-4`, `grok-3`, ...) warn: xAI serves `grok-4.3`.
+        temperature (float | None): Sampling temperature, 0-2.
+        max_tokens (int | None): Cap on visible output tokens, sent as
+            `max_completion_tokens` (reasoning is not capped).
+        reasoning_effort (str | None): `none`/`low`/`medium`/`high`/`xhigh`, as the model
+            accepts (checked before sending).
+        stop (list[str] | None): Stop sequences; dropped for reasoning models, which reject
+            them.
+        stream_usage (bool): Usage on the last stream chunk. Default True.
 
     Key init args — gateway params:
-        account_id, gateway_id: the gateway (`CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_GATEWAY_ID`).
-        gateway_token: `cf-aig-authorization` token (`CLOUDFLARE_AI_GATEWAY_TOKEN`).
-        endpoint: `"grok"` (provider route, default) or `"compat"` (OpenAI-compatible route).
-        gateway_url: gateway root (`CLOUDFLARE_AI_GATEWAY_URL`); base_url: full override.
-        gateway_options: typed gateway controls (`GatewayOptions`), also per call.
+        account_id (str | None): Cloudflare account id. Env `CLOUDFLARE_ACCOUNT_ID`.
+        gateway_id (str | None): AI Gateway id. Env `CLOUDFLARE_GATEWAY_ID`.
+        gateway_token (SecretStr | None): Sent as `cf-aig-authorization: Bearer ...`. Env
+            `CLOUDFLARE_AI_GATEWAY_TOKEN`.
+        endpoint (str | None): `"grok"` (default) or `"compat"`; inferred from `base_url`.
+        gateway_url (str): Gateway root, default `https://gateway.ai.cloudflare.com/v1`. Env
+            `CLOUDFLARE_AI_GATEWAY_URL`.
+        base_url (str | None): Full route prefix (a proxy, a copied URL); wins over
+            `gateway_url` and makes the ids optional.
+        gateway_options (GatewayOptions | None): Gateway controls for every call (cache,
+            metadata, retries, timeouts, logging); per-call options override them.
+        event_id_from_run_id (bool): Send the LangChain run id as `cf-aig-event-id`. Default
+            True.
+        gateway_metadata_from_config (bool): Send up to 5 `RunnableConfig` metadata entries as
+            `cf-aig-metadata`. Default False.
 
     Key init args — client params:
-        api_key: xAI key (`XAI_API_KEY`); omit it with a gateway token to use stored keys.
-        timeout, max_retries (client retries, default 2), default_headers, http_client.
+        api_key (SecretStr | None): xAI API key, sent as `Authorization: Bearer ...`. Env
+            `XAI_API_KEY`. Omit it (with a gateway token) to use a stored key.
+        timeout (float | tuple | None): Client timeout in seconds; default 600 s (5 s to
+            connect), the openai SDK's.
+        max_retries (int): Client retries on 408/409/429/5xx and connection errors. Default 2.
+        default_headers (dict | None): Extra headers on every call.
+        http_client, http_async_client: Your own `httpx2` clients (never closed by the model).
 
     Instantiate:
         ```python
         from langchain_cfgateway_grok import ChatCloudflareGrok
 
-        model = ChatCloudflareGrok(model="grok-4.5", account_id="...", gateway_id="...")
+        model = ChatCloudflareGrok(
+            model="grok-4.5",
+            temperature=0,
+            max_tokens=None,
+            timeout=None,
+            max_retries=2,
+            # account_id="...", gateway_id="...", api_key="...", gateway_token="...",
+            # endpoint="compat", gateway_options={"cache_ttl": 3600},
+        )
         ```
+
+        !!! note
+            As of 2026-11, Cloudflare's `/compat` route expects `grok/<model>` and is deprecated
+            (it keeps working for existing integrations). With `endpoint="compat"` the model
+            adds the prefix.
 
     Invoke:
         ```python
-        message = model.invoke("What is Cloudflare?")
-        message.response_metadata["gateway"]  # {"cache_status": "MISS", "log_id": ...}
+        messages = [
+            ("system", "You are a helpful translator. Translate the user sentence to French."),
+            ("human", "I love programming."),
+        ]
+        ai_msg = model.invoke(messages)
+        ai_msg.text
         ```
+
+        ```python
+        'You said: I love programming.'
+        ```
+
+        (Results here come from the offline gateway emulator, whose model echoes the prompt.)
+
+    Stream:
+        ```python
+        for chunk in model.stream(messages):
+            print(repr(chunk.text), end=" ")
+        ```
+
+        ```python
+        'You ' 'said: ' 'I ' 'love ' 'programming.'
+        ```
+
+        Chunks add up to one message; gateway facts ride on the first chunk only, usage on the
+        last:
+
+        ```python
+        stream = model.stream(messages)
+        full = next(stream)
+        for chunk in stream:
+            full += chunk
+        full.text, full.response_metadata["gateway"]["cache_status"]
+        ```
+
+        ```python
+        ('You said: I love programming.', 'MISS')
+        ```
+
+    Async:
+        ```python
+        await model.ainvoke(messages)
+
+        # stream
+        async for chunk in model.astream(messages):
+            print(chunk.text, end="")
+
+        # batch
+        await model.abatch([messages, messages])
+        ```
+
+        ```python
+        AIMessage(content='You said: I love programming.', ...)
+        You said: I love programming.
+        [AIMessage(content='You said: I love programming.', ...), AIMessage(content='You said: I love programming.', ...)]
+        ```
+
+    Tool calling:
+        ```python
+        from pydantic import BaseModel, Field
+
+
+        class GetWeather(BaseModel):
+            '''Get the current weather in a given location'''
+
+            location: str = Field(..., description="The city and state, e.g. San Francisco, CA")
+
+
+        class GetPopulation(BaseModel):
+            '''Get the current population in a given location'''
+
+            location: str = Field(..., description="The city and state, e.g. San Francisco, CA")
+
+
+        model_with_tools = model.bind_tools([GetWeather, GetPopulation])
+        ai_msg = model_with_tools.invoke(
+            "What is the weather and the population in Los Angeles, CA?"
+        )
+        ai_msg.tool_calls
+        ```
+
+        ```python
+        [{'name': 'GetWeather', 'args': {'location': 'Los Angeles'}, 'id': 'call_23166404', 'type': 'tool_call'}, {'name': 'GetPopulation', 'args': {'location': 'Los Angeles'}, 'id': 'call_14324346', 'type': 'tool_call'}]
+        ```
+
+        `tool_choice` takes `"auto"`, `"none"`, `"required"` or a tool name:
+
+        ```python
+        model.bind_tools([GetWeather], tool_choice="GetWeather").invoke(
+            "Is it raining in Paris, France?"
+        ).tool_calls
+        ```
+
+        ```python
+        [{'name': 'GetWeather', 'args': {'location': 'Paris'}, 'id': 'call_15871622', 'type': 'tool_call'}]
+        ```
+
+    Structured output:
+        ```python
+        class Joke(BaseModel):
+            '''Joke to tell user.'''
+
+            setup: str = Field(description="The setup of the joke")
+            punchline: str = Field(description="The punchline to the joke")
+            rating: int | None = Field(default=None, description="How funny the joke is, from 1 to 10")
+
+
+        structured_model = model.with_structured_output(Joke)  # or method="json_schema"
+        structured_model.invoke(
+            "Tell me a joke about cats: setup 'Why was the cat on the computer?' "
+            "punchline 'To keep an eye on the mouse.' rating 7"
+        )
+        ```
+
+        ```python
+        Joke(setup='Why was the cat on the computer?', punchline='To keep an eye on the mouse.', rating=7)
+        ```
+
+        `method="function_calling"` (default) forces a tool call; `"json_schema"` uses xAI's
+        structured outputs; `strict` is dropped for function calling (xAI documents it as
+        unsupported there).
+
+    JSON mode:
+        ```python
+        json_model = model.with_structured_output(method="json_mode")
+        json_model.invoke(
+            "Reply in JSON with the keys `setup` and `punchline`: setup 'Why was the cat on "
+            "the computer?' punchline 'To keep an eye on the mouse.'"
+        )
+        ```
+
+        ```python
+        {'setup': 'Why was the cat on the computer?', 'punchline': 'To keep an eye on the mouse.'}
+        ```
+
+    Image input:
+        ```python
+        import base64
+        from pathlib import Path
+
+        image_b64 = base64.b64encode(Path("weather.png").read_bytes()).decode()
+        message = {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Describe the weather in this image."},
+                {"type": "image", "base64": image_b64, "mime_type": "image/png"},
+            ],
+        }
+        ai_msg = model.invoke([message])
+        ai_msg.text
+        ```
+
+        ```python
+        'You said: Describe the weather in this image.'
+        ```
+
+        Sent to xAI as an `image_url` part with a `data:image/png;base64,...` URL; an
+        `{"type": "image", "url": "https://..."}` block is sent as the URL itself.
+
+    Token usage:
+        ```python
+        ai_msg = model.invoke(messages)
+        ai_msg.usage_metadata
+        ```
+
+        ```python
+        {'input_tokens': 26, 'output_tokens': 33, 'total_tokens': 59, 'input_token_details': {'cache_read': 0, 'audio': 0}, 'output_token_details': {'reasoning': 25, 'audio': 0}}
+        ```
+
+        `output_tokens` includes reasoning tokens (xAI's `completion_tokens` does not);
+        `total_tokens` = input + output; cached prompt tokens are `cache_read`. The cost is in
+        `ai_msg.response_metadata["cost_in_usd_ticks"]` (1 USD = 10**10 ticks):
+
+        ```python
+        ai_msg.response_metadata["cost_in_usd_ticks"] / 1e10
+        ```
+
+        ```python
+        0.00025
+        ```
+
+    Reasoning:
+        ```python
+        reasoner = ChatCloudflareGrok(model="grok-4.3", reasoning_effort="high")
+        ai_msg = reasoner.invoke("What is 3^3?")
+        ai_msg.additional_kwargs["reasoning_content"]
+        [block["type"] for block in ai_msg.content_blocks]
+        ```
+
+        ```python
+        'The user wrote: "What is 3^3?". Plan: reply in text. Checking the plan against the request. Verifying the answer before replying.'
+        ['reasoning', 'text']
+        ```
+
+        Reasoning content is sent back to xAI on later turns. `reasoning_effort` is checked
+        against the model before anything is sent:
+
+        ```python
+        ChatCloudflareGrok(model="grok-4.20-non-reasoning", reasoning_effort="high").invoke("hi")
+        ```
+
+        ```python
+        ValueError: `reasoning_effort` is not accepted by grok-4.20-non-reasoning (xAI answers 400). Remove `reasoning_effort`, or pick a model that takes it, such as grok-4.3.
+        ```
+
+    Response metadata:
+        ```python
+        ai_msg = model.invoke(messages)
+        ai_msg.response_metadata
+        ```
+
+        ```python
+        {
+            "token_usage": {"prompt_tokens": 26, "completion_tokens": 8, "total_tokens": 59, ...},
+            "model_provider": "xai",
+            "model_name": "grok-4.5",
+            "system_fingerprint": "fp_d3b23c7949",
+            "id": "1b01070f-1592-d44b-302c-8d1eb0b50815",
+            "gateway": {
+                "cache_status": "MISS",
+                "log_id": "01a20e9d-6dc0-74e3-b6ee-e1f4a4b3439c",
+                "request_id": "01a20e9d-6dc0-74e3-b6ee-e1f4a4b3439c",
+                "event_id": "01a20e9d-759a-7152-b9cf-c200858daecc",
+            },
+            "finish_reason": "stop",
+            "cost_in_usd_ticks": 2500000,
+        }
+        ```
+
+        `gateway` holds what the gateway reported (`cf-aig-*` response headers): cache status,
+        log id, request id, event id (the LangChain run id by default), and `step`, `model`,
+        `provider`, `dlp` when sent. The same facts reach LangSmith as `ls_gateway_info`.
 
     Gateway options:
         ```python
-        model.invoke("hi", gateway_options={"cache_ttl": 3600, "metadata": {"team": "ai"}})
+        options = {"cache_key": "faq:what-is-a-gateway", "cache_ttl": 3600,
+                   "metadata": {"team": "docs", "user_id": 42}}
+        first = model.invoke("What is a gateway?", gateway_options=options)
+        second = model.invoke("What is a gateway?", gateway_options=options)
+        first.response_metadata["gateway"]["cache_status"], second.response_metadata["gateway"]["cache_status"]
         ```
 
-    See `docs/` for streaming, tools, structured output, errors and the emulator.
-    """
+        ```python
+        ('MISS', 'HIT')
+        ```
+
+        Options are validated before sending, in the constructor (`gateway_options=`), per
+        call, with `.bind(...)` and from `config["configurable"]["gateway_options"]`:
+
+        ```python
+        model.invoke("hi", gateway_options={"cache_ttl": 30})
+        ```
+
+        ```python
+        ValueError: gateway_options['cache_ttl'] (cf-aig-cache-ttl) must be an int from 60 to 2592000 seconds; got 30. Fix: use a TTL in that range; to bypass the cache use skip_cache=True.
+        ```
+
+    Routes:
+        ```python
+        # Cloudflare's REST API (recommended by Cloudflare for new work): Unified Billing,
+        # a Cloudflare API token instead of an xAI key, model sent as xai/<model>.
+        rest = ChatCloudflareGrok(endpoint="rest", cloudflare_api_token="...", gateway_id="my-gateway")
+
+        # Gateway-side fallbacks: one request, the gateway tries each step in order.
+        from langchain_cfgateway_grok import FallbackStep
+
+        resilient = ChatCloudflareGrok(
+            model="grok-4.5",
+            gateway_options={"first_byte_timeout": 5},
+            gateway_fallbacks=[FallbackStep(model="grok-4.3")],
+        )
+        resilient.invoke("hi").response_metadata["gateway"]["step"]  # 0, or 1 if it fell back
+
+        # A dynamic route kept in the dashboard (compat route only).
+        routed = ChatCloudflareGrok(endpoint="compat", model="dynamic/support")
+        ```
+
+    Prompt caching:
+        ```python
+        model = ChatCloudflareGrok(prompt_cache_key="conversation-42")  # or per call
+        ```
+
+        Sent as `x-grok-conv-id` (Chat Completions) or `prompt_cache_key` (Responses API), so
+        repeated turns of one conversation hit xAI's cache; hits show as `cache_read` tokens.
+
+    Errors:
+        Gateway errors are typed, and still the openai SDK's and langchain-core's classes:
+
+        ```python
+        from langchain_cfgateway_grok import GatewayNotFoundError
+
+        try:
+            ChatCloudflareGrok(model="grok-4.5", gateway_id="no-such-gateway").invoke("hi")
+        except GatewayNotFoundError as e:
+            print(e.status_code, e.gateway_code)
+            print(e)
+        ```
+
+        ```python
+        400 2001
+        Error code: 400 - Cloudflare AI Gateway error 2001: Gateway does not exist. The gateway does not exist: check account_id and gateway_id (or base_url). (cf-aig-log-id: 01a20e9d-6dc0-76ec-b0e2-d58541240849)
+        ```
+
+        Bad configuration fails at construction, naming the field, its env var and the fix:
+
+        ```python
+        ChatCloudflareGrok(model="grok-4.5", gateway_id="my gateway")
+        ```
+
+        ```python
+        ValidationError: 1 validation error for ChatCloudflareGrok
+          Value error, Invalid `gateway_id` (env CLOUDFLARE_GATEWAY_ID): it contains ' ' at position 2, which is not allowed. `gateway_id` takes 1-64 characters from A-Z a-z 0-9 . _ - (no '..', not '.' alone). Fix: pass gateway_id=... or set CLOUDFLARE_GATEWAY_ID to the id shown in the Cloudflare dashboard.
+        ```
+    """  # noqa: E501
 
     model_name: str = Field(default=_profiles.DEFAULT_MODEL, alias="model")
     """Grok model id, e.g. `grok-4.5`; a `grok/` or `xai/` prefix is accepted."""
