@@ -16,14 +16,18 @@ import asyncio
 import contextlib
 import ctypes
 import gc
+import json
 import os
 import resource
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +36,7 @@ from langchain_cfgateway_grok import ChatCloudflareGrok
 from langchain_cfgateway_grok.emulator import GatewayEmulator
 from tests.emulator_tests.reliability._bench import XAI_KEY, make_model, merged, open_fds, settle
 
+ROOT = Path(__file__).resolve().parents[3]
 CONCURRENT_INVOKES = 1000
 CONCURRENT_STREAMS = 200
 RSS_BUDGET = 30 * 1024 * 1024
@@ -199,3 +204,21 @@ def test_one_instance_under_concurrent_load(emu: GatewayEmulator) -> None:
     assert rss_after - rss_before <= RSS_BUDGET
     assert traced_after - traced_before <= TRACEMALLOC_BUDGET
     assert fds.peak > fds_before, "the sampler saw the connections open"
+
+
+def test_the_soak_script_runs_a_small_bounded_soak(tmp_path: Path) -> None:
+    figures = tmp_path / "soak.json"
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "soak.py"),
+        *("--rounds", "2", "--max-seconds", "60", "--invokes", "40", "--streams", "10"),
+        *("--faulted", "4", "--json", str(figures)),
+    ]
+    result = subprocess.run(
+        command, check=False, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads(figures.read_text())["summary"]
+    assert summary["rounds"] == 2
+    assert summary["calls"] == 2 * (40 + 10 + 4)
+    assert summary["unexpected"] == 0
