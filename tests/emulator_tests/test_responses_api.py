@@ -9,6 +9,7 @@ Unconfirmed (gateway-protocol.md §1.2); the emulator serves it by default.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -27,6 +28,7 @@ from langchain_cfgateway_grok.emulator import (
     Guardrails,
     RecordedRequest,
     ScriptedReply,
+    XaiSettings,
 )
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
@@ -720,3 +722,31 @@ def test_scripted_turn_with_citations_and_cached_usage(cfgateway_emulator: Gatew
     assert message.usage_metadata is not None
     assert message.usage_metadata["input_tokens"] == 40
     assert message.usage_metadata["input_token_details"]["cache_read"] == 32
+
+
+def test_a_gateway_without_the_responses_route_is_a_typed_404(
+    cfgateway_emulator: GatewayEmulator,
+) -> None:
+    # The route is Unconfirmed (gateway-protocol.md §1.2): off, the gateway forwards the path
+    # like any unknown one and xAI answers 404.
+    cfgateway_emulator.switches = dataclasses.replace(
+        cfgateway_emulator.switches, responses_route_enabled=False
+    )
+    model = make_model(cfgateway_emulator, model=PLAIN_MODEL)
+    with pytest.raises(errors.CloudflareGrokNotFoundError) as caught:
+        model.invoke("hi")
+    assert caught.value.status_code == 404
+    assert "No route found for /v1/responses" in str(caught.value)
+    # Chat Completions is unaffected.
+    chat = make_model(cfgateway_emulator, model=PLAIN_MODEL, use_responses_api=False)
+    assert chat.invoke("hi").text == "You said: hi"
+
+
+def test_a_trailing_done_marker_is_tolerated() -> None:
+    # xAI's Responses framing is Unconfirmed: a `data: [DONE]` after `response.completed` is
+    # never reached, the stream ends at its terminal event.
+    settings = XaiSettings(responses_stream_done_marker=True)
+    with GatewayEmulator(xai_settings=settings) as emulator:
+        model = make_model(emulator, model=PLAIN_MODEL)
+        assert merge(model.stream("hi nonce:d1")).text == "nonce:d1"
+        assert asyncio.run(amerge(model, "hi nonce:d2")).text == "nonce:d2"
