@@ -65,6 +65,8 @@ def _prepare(
     payload: dict[str, Any] = {**model._default_params, **kwargs, "stream": stream}
     if stop is not None:
         payload["stop"] = stop
+    if model.disabled_params:
+        payload = model._filter_disabled_params(**payload)
     body, parse_json = build_body(
         payload,
         messages,
@@ -75,9 +77,18 @@ def _prepare(
     return _Call(transport.with_url(responses_url(transport.url)), body, headers, parse_json)
 
 
-def _result(call: _Call, data: dict[str, Any], headers: httpx2.Headers) -> ChatResult:
+def _generation_info(model: ChatCloudflareGrok, headers: httpx2.Headers) -> dict[str, Any]:
+    """Gateway facts (and all headers with `include_response_headers`), as on Chat Completions."""
+    return chat_models._gateway_generation_info(
+        headers, include_headers=model.include_response_headers
+    )
+
+
+def _result(
+    model: ChatCloudflareGrok, call: _Call, data: dict[str, Any], headers: httpx2.Headers
+) -> ChatResult:
     _raise_if_failed(call, data, headers)
-    info = chat_models._gateway_generation_info(headers)
+    info = _generation_info(model, headers)
     return _responses_result.chat_result(data, info, parse_json=call.parse_json)
 
 
@@ -107,7 +118,7 @@ def generate(
     """Invoke through `/responses`."""
     call = _prepare(model, messages, stop, run_manager, kwargs, stream=False)
     reply = call.transport.post(call.body, headers=call.headers)
-    return _result(call, reply.json, reply.headers)
+    return _result(model, call, reply.json, reply.headers)
 
 
 async def agenerate(
@@ -120,7 +131,7 @@ async def agenerate(
     """Async invoke through `/responses`."""
     call = _prepare(model, messages, stop, run_manager, kwargs, stream=False)
     reply = await call.transport.apost(call.body, headers=call.headers)
-    return _result(call, reply.json, reply.headers)
+    return _result(model, call, reply.json, reply.headers)
 
 
 def stream(
@@ -133,7 +144,7 @@ def stream(
     """Stream through `/responses`; gateway facts ride on the first chunk only."""
     call = _prepare(model, messages, stop, run_manager, kwargs, stream=True)
     with call.transport.stream(call.body, headers=call.headers, end=RESPONSES_STREAM_END) as events:
-        info = chat_models._gateway_generation_info(events.headers)
+        info = _generation_info(model, events.headers)
         reader = EventReader(info, parse_json=call.parse_json)
         for event in events:
             chunk = reader.read(event)
@@ -156,7 +167,7 @@ async def astream(
     async with call.transport.astream(
         call.body, headers=call.headers, end=RESPONSES_STREAM_END
     ) as events:
-        info = chat_models._gateway_generation_info(events.headers)
+        info = _generation_info(model, events.headers)
         reader = EventReader(info, parse_json=call.parse_json)
         async for event in events:
             chunk = reader.read(event)

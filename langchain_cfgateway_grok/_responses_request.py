@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_openai.chat_models.base import (
@@ -77,10 +78,12 @@ def responses_url(chat_url: str) -> str:
     Responses API on its grok route is Unconfirmed (gateway-protocol.md §1.2); a `base_url`
     pointing elsewhere (a proxy) moves both URLs together.
     """
-    if not chat_url.endswith(_CHAT_PATH):
+    parts = urlsplit(chat_url)
+    if not parts.path.endswith(_CHAT_PATH):
         msg = f"Expected a chat completions URL ending in {_CHAT_PATH!r}, got {chat_url!r}."
         raise ValueError(msg)
-    return chat_url[: -len(_CHAT_PATH)] + RESPONSES_PATH
+    path = parts.path[: -len(_CHAT_PATH)] + RESPONSES_PATH
+    return urlunsplit(parts._replace(path=path))  # a `default_query` stays as it was
 
 
 def build_body(

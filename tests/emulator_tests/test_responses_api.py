@@ -750,3 +750,26 @@ def test_a_trailing_done_marker_is_tolerated() -> None:
         model = make_model(emulator, model=PLAIN_MODEL)
         assert merge(model.stream("hi nonce:d1")).text == "nonce:d1"
         assert asyncio.run(amerge(model, "hi nonce:d2")).text == "nonce:d2"
+
+
+def test_default_query_response_headers_and_disabled_params_as_on_chat_completions(
+    cfgateway_emulator: GatewayEmulator,
+) -> None:
+    model = make_model(
+        cfgateway_emulator,
+        model=PLAIN_MODEL,
+        default_query={"trace": "on"},
+        include_response_headers=True,
+        disabled_params={"parallel_tool_calls": None},
+    ).bind_tools([WEB_SEARCH], parallel_tool_calls=False)
+    message = model.invoke("hi")
+    request = sent(cfgateway_emulator)[-1]
+    assert request.query == "trace=on"
+    assert "parallel_tool_calls" not in request.body
+    assert message.response_metadata["headers"]["cf-aig-log-id"] == request.log_id
+    streamed = list(model.stream("hi"))
+    assert (
+        streamed[0].response_metadata["headers"]["cf-aig-log-id"]
+        == sent(cfgateway_emulator)[-1].log_id
+    )
+    assert all("headers" not in chunk.response_metadata for chunk in streamed[1:])

@@ -54,6 +54,7 @@ def body_for(payload: dict[str, Any], messages: Any = None, **options: Any) -> d
             "http://127.0.0.1:8/v1/a/g/grok/responses",
         ),
         ("https://proxy.example/xai/chat/completions", "https://proxy.example/xai/responses"),
+        (GROK_URL + "?a=1&b=2", GROK_URL.replace("chat/completions", "responses") + "?a=1&b=2"),
     ],
 )
 def test_the_responses_url_sits_next_to_the_chat_url(chat_url: str, expected: str) -> None:
