@@ -26,7 +26,12 @@ SETTINGS: Final[dict[str, tuple[str | None, str | None]]] = {
     "api_key": ("XAI_API_KEY", None),
     "gateway_token": ("CLOUDFLARE_AI_GATEWAY_TOKEN", None),
 }
-SECRET_SETTINGS: Final = frozenset({"api_key", "gateway_token"})
+#: The REST API route's own settings (`endpoint="rest"`), shown as a group of their own.
+REST_SETTINGS: Final[dict[str, tuple[str | None, str | None]]] = {
+    "cloudflare_api_url": ("CLOUDFLARE_API_URL", _gateway.DEFAULT_CLOUDFLARE_API_URL),
+    "cloudflare_api_token": ("CLOUDFLARE_API_TOKEN", None),
+}
+SECRET_SETTINGS: Final = frozenset({"api_key", "gateway_token", "cloudflare_api_token"})
 
 EXIT_OK: Final = 0
 EXIT_PROBLEM: Final = 1
@@ -44,6 +49,8 @@ class Setting:
     shown: str
     source: str
     is_set: bool
+    group: str = "gateway"
+    """`"gateway"` (every route) or `"rest"` (read only with `endpoint="rest"`)."""
 
 
 @dataclass(frozen=True)
@@ -79,28 +86,53 @@ def mask_secret(value: str) -> str:
 def describe_settings(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> list[Setting]:
     """Every setting the model reads, with its source: a flag, an env var, or the default.
 
+    The gateway settings come first, then the REST API route's (`group="rest"`).
+
     Args:
         flags: Values given on the command line (None or absent: not given).
         environ: The environment (the model reads the same variables).
     """
-    settings: list[Setting] = []
-    for name, (env, default) in SETTINGS.items():
-        value, source = flags.get(name), f"flag --{name.replace('_', '-')}"
-        if not value and env and environ.get(env):
-            value, source = environ[env], f"env {env}"
-        if value:
-            shown = mask_secret(value) if name in SECRET_SETTINGS else value
-            settings.append(Setting(name, shown, source, is_set=True))
-        elif default is not None:
-            settings.append(Setting(name, default, "default", is_set=False))
-        else:
-            hint = f"set {env}" if env else f"flag --{name.replace('_', '-')}"
-            settings.append(Setting(name, "not set", hint, is_set=False))
-    return settings
+    groups = (("gateway", SETTINGS), ("rest", REST_SETTINGS))
+    return [
+        _describe(name, env=env, default=default, group=group, flags=flags, environ=environ)
+        for group, table in groups
+        for name, (env, default) in table.items()
+    ]
 
 
-def credentials_mode(*, api_key_set: bool, token_set: bool) -> str:
-    """How the model authenticates, in words (matches `_gateway.credential_headers`)."""
+def _describe(
+    name: str,
+    *,
+    env: str | None,
+    default: str | None,
+    group: str,
+    flags: Mapping[str, str | None],
+    environ: Mapping[str, str],
+) -> Setting:
+    flag = f"flag --{name.replace('_', '-')}"
+    value, source = flags.get(name), flag
+    if not value and env and environ.get(env):
+        value, source = environ[env], f"env {env}"
+    if value:
+        shown = mask_secret(value) if name in SECRET_SETTINGS else value
+        return Setting(name, shown, source, is_set=True, group=group)
+    if default is not None:
+        return Setting(name, default, "default", is_set=False, group=group)
+    return Setting(name, "not set", f"set {env}" if env else flag, is_set=False, group=group)
+
+
+def credentials_mode(
+    *, api_key_set: bool, token_set: bool, endpoint: str = "grok", api_token_set: bool = False
+) -> str:
+    """How the model authenticates, in words.
+
+    Matches `_gateway.credential_headers` on the gateway routes and
+    `_gateway.rest_credential_headers` on the REST API route.
+    """
+    if endpoint == "rest":
+        return _rest_credentials_mode(
+            api_key_set=api_key_set, token_set=token_set, api_token_set=api_token_set
+        )
     if api_key_set and token_set:
         return (
             "your xAI key (Authorization) + gateway token (cf-aig-authorization); "
@@ -116,6 +148,24 @@ def credentials_mode(*, api_key_set: bool, token_set: bool) -> str:
     return "none: set XAI_API_KEY and/or CLOUDFLARE_AI_GATEWAY_TOKEN"
 
 
+def _rest_credentials_mode(*, api_key_set: bool, token_set: bool, api_token_set: bool) -> str:
+    if not api_token_set:
+        return "none: the REST API route needs CLOUDFLARE_API_TOKEN (a Cloudflare API token)"
+    unused = [
+        name
+        for name, is_set in (
+            ("XAI_API_KEY", api_key_set),
+            ("CLOUDFLARE_AI_GATEWAY_TOKEN", token_set),
+        )
+        if is_set
+    ]
+    note = f"; {' and '.join(unused)} set but not used on this route" if unused else ""
+    return (
+        "Cloudflare API token (Authorization) on the REST API; Cloudflare pays xAI "
+        f"(Unified Billing){note}"
+    )
+
+
 @dataclass(frozen=True)
 class CallContext:
     """What the doctor knows about the call it made, for reading the answer."""
@@ -126,6 +176,8 @@ class CallContext:
     base_url_set: bool
     model: str
     url: str
+    api_token_set: bool = False
+    """A Cloudflare API token was configured (REST API route)."""
 
 
 def diagnose_error(error: BaseException, ctx: CallContext) -> Finding:
@@ -133,12 +185,50 @@ def diagnose_error(error: BaseException, ctx: CallContext) -> Finding:
     code = getattr(error, "gateway_code", None)
     log_id = getattr(error, "log_id", None)
     tail = (f"gateway log id: {log_id}",) if log_id else ()
+    if ctx.endpoint == "rest" and (finding := _rest_api_error(error, ctx)) is not None:
+        return finding
     if code is not None:
         return _gateway_error(code, str(error), ctx, tail)
     return _provider_error(error, ctx, tail)
 
 
-def _gateway_error(code: int, text: str, ctx: CallContext, tail: tuple[str, ...]) -> Finding:
+def cloudflare_api_codes(error: BaseException) -> tuple[int, ...]:
+    """The codes of a Cloudflare API v4 error envelope (`{"errors": [{"code": ...}]}`), if any.
+
+    The REST API answers its own errors (before any gateway work) in this envelope, not in the
+    gateway's `AiGatewayError` one, so they carry no `gateway_code`.
+    """
+    body = getattr(error, "body", None)
+    errors = body.get("errors") if isinstance(body, Mapping) else None
+    if not isinstance(errors, list):
+        return ()
+    return tuple(
+        item["code"]
+        for item in errors
+        if isinstance(item, Mapping) and isinstance(item.get("code"), int)
+    )
+
+
+def _rest_api_error(error: BaseException, ctx: CallContext) -> Finding | None:
+    """The Cloudflare API itself refused a REST route call; None when it did not."""
+    codes = cloudflare_api_codes(error)
+    if 10000 in codes:
+        return _problem(
+            "Cloudflare API token missing or wrong; likely (the REST API answered "
+            f"{getattr(error, 'status_code', 401)}, code 10000 Authentication error).",
+            "On endpoint=rest, Authorization carries CLOUDFLARE_API_TOKEN: a Cloudflare API "
+            "token (dashboard: My Profile > API Tokens) with AI Gateway permission on this "
+            "account. An AI Gateway token or an xAI key is not one. Check that the token "
+            "belongs to CLOUDFLARE_ACCOUNT_ID, is not revoked or expired and has no trailing "
+            "newline; or pay with your own key on --endpoint grok with XAI_API_KEY.",
+            likely=True,
+        )
+    if codes and getattr(error, "status_code", None) == 401:
+        return _problem("The Cloudflare REST API refused the call (401).", str(error))
+    return None
+
+
+def _gateway_error(code: int, text: str, ctx: CallContext, tail: tuple[str, ...]) -> Finding:  # noqa: PLR0911  # one return per code reads clearest
     """The gateway itself answered (an `AiGatewayError` envelope with `code`)."""
     if code == 2001:
         return _problem(
@@ -163,6 +253,25 @@ def _gateway_error(code: int, text: str, ctx: CallContext, tail: tuple[str, ...]
             "token with Run permission (or turn authentication off for the gateway).",
             *tail,
         )
+    if code == 2021:
+        fix = (
+            "The REST API is paid through Unified Billing only: add credits, or pay with your "
+            "own key on --endpoint grok with XAI_API_KEY."
+            if ctx.endpoint == "rest"
+            else "No xAI key was sent or stored, so Cloudflare pays xAI: add credits, set "
+            "XAI_API_KEY, or store an xAI key in the gateway (BYOK)."
+        )
+        return _problem(
+            "Unified Billing credits are exhausted (Cloudflare: 402, code 2021).", fix, *tail
+        )
+    if code == 2008 and ctx.endpoint == "rest":
+        return _problem(
+            "A gateway answered instead of the Cloudflare API (400, code 2008 Invalid provider).",
+            f"{ctx.url}: cloudflare_api_url (CLOUDFLARE_API_URL, --cloudflare-api-url) is likely "
+            f"a gateway root; the REST API's is {_gateway.DEFAULT_CLOUDFLARE_API_URL}.",
+            *tail,
+            likely=True,
+        )
     if code == 2008 and ctx.endpoint == "compat" and not ctx.base_url_set:
         return _problem(
             "The gateway does not know the provider (Cloudflare: 400, code 2008).",
@@ -186,7 +295,7 @@ def _provider_error(error: BaseException, ctx: CallContext, tail: tuple[str, ...
     text = str(error)
     if "Incorrect API key" in text:
         return _invalid_key(ctx, tail)
-    if status == 401 and not ctx.api_key_set:
+    if status == 401 and not ctx.api_key_set and ctx.endpoint != "rest":
         return _problem(
             "No xAI key reached xAI: likely none is stored in the gateway.",
             "In stored-keys mode (gateway token, no XAI_API_KEY) the gateway adds the xAI "
@@ -204,6 +313,16 @@ def _provider_error(error: BaseException, ctx: CallContext, tail: tuple[str, ...
             "It is misspelled, deactivated or retired. Pass --model (or model=) with a current "
             f"id, e.g. {_profiles.DEFAULT_MODEL}. Known ids: {current}.",
             *tail,
+        )
+    if status == 404 and ctx.endpoint == "rest":
+        return _problem(
+            "The URL path was not found (404).",
+            f"{ctx.url}: nothing answers at this path (likely a wrong cloudflare_api_url). The "
+            "path should be {cloudflare_api_url}/accounts/<account_id>/ai/v1/chat/completions "
+            f"with cloudflare_api_url {_gateway.DEFAULT_CLOUDFLARE_API_URL} (CLOUDFLARE_API_URL, "
+            "--cloudflare-api-url).",
+            *tail,
+            likely=True,
         )
     if status == 404:
         where = (

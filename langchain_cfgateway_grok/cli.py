@@ -6,9 +6,10 @@ cfgateway-grok chat "prompt" [--model M] [--max-tokens N] [--reasoning-effort E]
 cfgateway-grok emulator [--port N] [--max-seconds S] ...   (same flags as the emulator module)
 ```
 
-Secrets come only from the environment (`XAI_API_KEY`, `CLOUDFLARE_AI_GATEWAY_TOKEN`), never
-from flags, so they stay out of shell history and process lists. Exit codes: 0 fine, 1 a
-problem with the call, 2 a configuration or usage error (nothing was sent).
+Secrets come only from the environment (`XAI_API_KEY`, `CLOUDFLARE_AI_GATEWAY_TOKEN`,
+`CLOUDFLARE_API_TOKEN`), never from flags, so they stay out of shell history and process lists.
+Exit codes: 0 fine, 1 a problem with the call, 2 a configuration or usage error (nothing was
+sent).
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ if TYPE_CHECKING:
 _PROG = "cfgateway-grok"
 _USD_PER_TICK = 1e-10
 _PROBE_PROMPT = "ping"
-_MODEL_FLAGS = ("model", "account_id", "gateway_id", "endpoint", "gateway_url", "base_url")
+_MODEL_FLAGS = (
+    "model",
+    "account_id",
+    "gateway_id",
+    "endpoint",
+    "gateway_url",
+    "base_url",
+    "cloudflare_api_url",
+)
+_GROUP_TITLES = {"rest": "REST API route (used with --endpoint rest):"}
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
@@ -41,11 +51,18 @@ def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--model", help="Grok model id (default grok-4.5)")
     group.add_argument("--account-id", help="Cloudflare account id (env CLOUDFLARE_ACCOUNT_ID)")
     group.add_argument("--gateway-id", help="AI Gateway id (env CLOUDFLARE_GATEWAY_ID)")
-    group.add_argument("--endpoint", help="gateway route: grok (default) or compat")
+    group.add_argument(
+        "--endpoint",
+        help="route: grok (default), compat, or rest (Cloudflare's REST API, Unified Billing)",
+    )
     group.add_argument(
         "--gateway-url", help="gateway root (env CLOUDFLARE_AI_GATEWAY_URL), e.g. an emulator's"
     )
     group.add_argument("--base-url", help="full route URL override (ids then optional)")
+    group.add_argument(
+        "--cloudflare-api-url",
+        help="Cloudflare API root for --endpoint rest (env CLOUDFLARE_API_URL), e.g. an emulator's",
+    )
     group.add_argument(
         "--timeout", type=float, default=60.0, help="client timeout in seconds (default 60)"
     )
@@ -140,10 +157,9 @@ def doctor(args: argparse.Namespace, *, environ: Mapping[str, str], out: TextIO)
     by_name = {s.name: s for s in settings}
     api_key_set = by_name["api_key"].is_set
     token_set = by_name["gateway_token"].is_set
+    api_token_set = by_name["cloudflare_api_token"].is_set
     print("Configuration (flag > environment > default):", file=out)
-    width = max(len(s.name) for s in settings)
-    for s in settings:
-        print(f"  {s.name:<{width}}  {s.shown}  [{s.source}]", file=out)
+    _print_settings(settings, out)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -151,11 +167,24 @@ def doctor(args: argparse.Namespace, *, environ: Mapping[str, str], out: TextIO)
             model = _build_model(args, max_retries=0)
         except ValueError as e:
             return _report(_doctor.config_problem(e), out)
-    url = _chat_url(model)
+    url = model.chat_url
+    endpoint = model.endpoint_in_use
     print("Resolved:", file=out)
     print(f"  URL          POST {url}", file=out)
-    print(f"  route        {model.endpoint_in_use}", file=out)
-    mode = _doctor.credentials_mode(api_key_set=api_key_set, token_set=token_set)
+    print(f"  route        {endpoint}", file=out)
+    if endpoint == "rest":
+        gateway = (
+            f"{model.gateway_id} (sent as cf-aig-gateway-id)"
+            if model.gateway_id
+            else "default (no cf-aig-gateway-id sent: the account's default gateway)"
+        )
+        print(f"  gateway      {gateway}", file=out)
+    mode = _doctor.credentials_mode(
+        api_key_set=api_key_set,
+        token_set=token_set,
+        endpoint=endpoint,
+        api_token_set=api_token_set,
+    )
     print(f"  credentials  {mode}", file=out)
     for warning in caught:
         print(f"  warning      {warning.message}", file=out)
@@ -173,6 +202,7 @@ def doctor(args: argparse.Namespace, *, environ: Mapping[str, str], out: TextIO)
         base_url_set=model.gateway_base_url is not None,
         model=model.model_name,
         url=url,
+        api_token_set=api_token_set,
     )
     try:
         reply = model.invoke(_PROBE_PROMPT, max_tokens=1, gateway_options={"skip_cache": True})
@@ -186,6 +216,17 @@ def doctor(args: argparse.Namespace, *, environ: Mapping[str, str], out: TextIO)
     return _report(finding, out)
 
 
+def _print_settings(settings: Sequence[_doctor.Setting], out: TextIO) -> None:
+    """Each group of settings aligned on its own, the gateway's first."""
+    for group in dict.fromkeys(s.group for s in settings):
+        members = [s for s in settings if s.group == group]
+        if title := _GROUP_TITLES.get(group):
+            print(f"  {title}", file=out)
+        width = max(len(s.name) for s in members)
+        for s in members:
+            print(f"  {s.name:<{width}}  {s.shown}  [{s.source}]", file=out)
+
+
 def _report(finding: _doctor.Finding, out: TextIO) -> int:
     print("Result:", file=out)
     for line in finding.render():
@@ -197,25 +238,6 @@ def _build_model(args: argparse.Namespace, **extra: Any) -> ChatCloudflareGrok:
     from langchain_cfgateway_grok.chat_models import ChatCloudflareGrok
 
     return ChatCloudflareGrok(**_model_kwargs(args), **extra)
-
-
-def _chat_url(model: ChatCloudflareGrok) -> str:
-    """The POST URL, from the same pure function the model uses."""
-    from langchain_cfgateway_grok import _gateway
-
-    roots: dict[str, Any] = {}
-    # The REST route (issue 6) adds an API root; pass it when this model version has one.
-    if isinstance(api_root := getattr(model, "cloudflare_api_url", None), str):
-        roots["cloudflare_api_url"] = api_root
-    url, _ = _gateway.resolve_chat_url(
-        base_url=model.gateway_base_url,
-        gateway_url=model.gateway_url,
-        account_id=model.account_id,
-        gateway_id=model.gateway_id,
-        endpoint=model.endpoint_in_use,
-        **roots,
-    )
-    return url
 
 
 # -- chat ---------------------------------------------------------------------------------------
