@@ -10,7 +10,9 @@ no `data: [DONE]`; `error` and `response.failed` events are failures
 (`RESPONSES_STREAM_END`, enforced by the transport).
 
 Chunks merge into the message `_responses_result` builds for the same response (same blocks,
-plus LangChain's streaming `index` keys), following langchain-openai's
+plus LangChain's streaming `index` keys), also when xAI leaves out delta events (its exact
+event set is Unconfirmed): an item whose text, summary or arguments never streamed gets them
+from its `output_item.done` event. The blocks follow langchain-openai's
 `_convert_responses_chunk_to_generation_chunk` block for block, but over plain dicts: xAI sends
 item types the openai SDK's models reject (`x_search_call`), and validating a pydantic model per
 event would cost more than the rest of the reading.
@@ -57,6 +59,7 @@ class EventReader:
     """
 
     __slots__ = (
+        "_annotated",
         "_generation_info",
         "_handlers",
         "_index",
@@ -65,6 +68,7 @@ class EventReader:
         "_parse_json",
         "_pinned",
         "_reasoning_parts",
+        "_streamed",
         "_sub_index",
     )
 
@@ -76,7 +80,13 @@ class EventReader:
         self._sub_index = -1
         self._pinned: dict[str, int] = {}  # item id -> the first output_index seen for it
         self._items_seen = False
-        self._reasoning_parts = 0
+        # Items whose content arrived in deltas; the others get it from their `done` event
+        # (xAI's exact event set is Unconfirmed: a whole item must never be lost).
+        self._streamed: set[object] = set()
+        self._annotated: set[object] = set()  # message items whose annotations arrived
+        # Summary parts whose text was emitted, as (item id, summary index): a new part's text
+        # is joined to the earlier ones like the whole message joins them.
+        self._reasoning_parts: set[tuple[object, object]] = set()
         self._handlers: dict[str, Callable[[Mapping[str, Any]], AIMessageChunk | None]] = {
             "response.created": self._created,
             "response.output_item.added": self._item_added,
@@ -157,6 +167,8 @@ class EventReader:
         if kind == "function_call":
             index = self._advance(event)
             arguments = item.get("arguments") or ""
+            if arguments:
+                self._streamed.add(item.get("id"))
             call = ToolCallChunk(
                 type="tool_call_chunk",
                 name=item.get("name"),
@@ -178,30 +190,77 @@ class EventReader:
     def _item_done(self, event: Mapping[str, Any]) -> AIMessageChunk | None:
         item = event.get("item") or {}
         kind = item.get("type")
-        if kind in ("message", "function_call"):
-            return None  # streamed piece by piece
+        streamed = item.get("id") in self._streamed
+        if kind == "message":
+            return None if streamed else self._whole_message(event, item)
+        if kind == "function_call":
+            return None if streamed else self._whole_arguments(event, item)
         if kind == "reasoning":
-            if not item.get("encrypted_content"):
-                return None
-            index = self._advance(event)
-            block = {
-                "type": "reasoning",
-                "id": item.get("id"),
-                "summary": [],
-                "encrypted_content": item["encrypted_content"],
-                "index": index,
-            }
-            return self._chunk([block])
+            return self._reasoning_done(event, item, streamed=streamed)
         # Server-side tool calls (and any item type not known here) arrive whole.
         block = result.item_block(item)
         block["index"] = self._advance(event)
         return self._chunk([block])
 
+    def _reasoning_done(
+        self, event: Mapping[str, Any], item: Mapping[str, Any], *, streamed: bool
+    ) -> AIMessageChunk | None:
+        """The encrypted content (complete only now), and the summary if it never streamed."""
+        summary = [] if streamed else [p for p in item.get("summary") or () if p.get("text")]
+        encrypted = item.get("encrypted_content")
+        if not encrypted and not summary:
+            return None
+        parts = [
+            {"index": j, "type": "summary_text", "text": part["text"]}
+            for j, part in enumerate(summary)
+        ]
+        block: _Block = {"type": "reasoning", "id": item.get("id"), "summary": parts}
+        if encrypted:
+            block["encrypted_content"] = encrypted
+        block["index"] = self._advance(event)
+        text = "".join(
+            self._reasoning_piece(item.get("id"), j, part["text"]) for j, part in enumerate(summary)
+        )
+        additional_kwargs = {"reasoning_content": text} if text else {}
+        return self._chunk([block], additional_kwargs=additional_kwargs)
+
+    def _reasoning_piece(self, item_id: object, summary_index: object, text: str) -> str:
+        """`text` for `reasoning_content`, after a separator when it starts another part."""
+        if not text:
+            return ""
+        key = (item_id, summary_index)
+        if key in self._reasoning_parts:
+            return text
+        separator = result.REASONING_SEPARATOR if self._reasoning_parts else ""
+        self._reasoning_parts.add(key)
+        return separator + text
+
+    def _whole_message(self, event: Mapping[str, Any], item: Mapping[str, Any]) -> AIMessageChunk:
+        blocks: list[_Block] = []
+        for position, part in enumerate(item.get("content") or ()):
+            if isinstance(part, Mapping) and part.get("type") == "output_text":
+                block = result.text_block(part, item.get("id"))
+                if item.get("id") in self._annotated:
+                    block["annotations"] = []  # they came already, one event each
+                block["index"] = self._advance(event, position)
+                blocks.append(block)
+        return self._chunk(blocks)
+
+    def _whole_arguments(
+        self, event: Mapping[str, Any], item: Mapping[str, Any]
+    ) -> AIMessageChunk | None:
+        arguments = item.get("arguments") or ""
+        if not arguments:
+            return None
+        return self._arguments_delta({**event, "delta": arguments, "item_id": item.get("id")})
+
     def _text_delta(self, event: Mapping[str, Any]) -> AIMessageChunk:
+        self._streamed.add(event.get("item_id"))
         index = self._advance(event, event.get("content_index", 0))
         return self._chunk([{"type": "text", "text": event.get("delta") or "", "index": index}])
 
     def _annotation(self, event: Mapping[str, Any]) -> AIMessageChunk:
+        self._annotated.add(event.get("item_id"))
         index = self._advance(event, event.get("content_index", 0))
         annotation = result.text_block({"annotations": [event.get("annotation")]}, None)
         return self._chunk(
@@ -210,9 +269,13 @@ class EventReader:
 
     def _text_done(self, event: Mapping[str, Any]) -> AIMessageChunk:
         index = self._advance(event, event.get("content_index", 0))
+        item_id = event.get("item_id")
+        # The whole text when no delta carried it; else it came already.
+        text = "" if item_id in self._streamed else event.get("text") or ""
+        self._streamed.add(item_id)
         block: _Block = {
             "type": "text",
-            "text": "",
+            "text": text,
             "annotations": [],
             "id": event.get("item_id"),
             "index": index,
@@ -233,21 +296,21 @@ class EventReader:
         index = self._advance(event)
         part = {"index": event.get("summary_index", 0), "type": "summary_text", "text": ""}
         block = {"type": "reasoning", "id": event.get("item_id"), "summary": [part], "index": index}
-        additional_kwargs = {}
-        if self._reasoning_parts:
-            # Summaries are joined like the whole message joins them.
-            additional_kwargs["reasoning_content"] = result.REASONING_SEPARATOR
-        self._reasoning_parts += 1
-        return self._chunk([block], additional_kwargs=additional_kwargs)
+        return self._chunk([block])
 
     def _summary_delta(self, event: Mapping[str, Any]) -> AIMessageChunk:
+        item_id = event.get("item_id")
+        self._streamed.add(item_id)
         index = self._advance(event)
         delta = event.get("delta") or ""
-        part = {"index": event.get("summary_index", 0), "type": "summary_text", "text": delta}
+        summary_index = event.get("summary_index", 0)
+        part = {"index": summary_index, "type": "summary_text", "text": delta}
         block = {"type": "reasoning", "summary": [part], "index": index}
-        return self._chunk([block], additional_kwargs={"reasoning_content": delta})
+        text = self._reasoning_piece(item_id, summary_index, delta)
+        return self._chunk([block], additional_kwargs={"reasoning_content": text} if text else {})
 
     def _arguments_delta(self, event: Mapping[str, Any]) -> AIMessageChunk:
+        self._streamed.add(event.get("item_id"))
         index = self._advance(event)
         delta = event.get("delta") or ""
         call = ToolCallChunk(type="tool_call_chunk", name=None, args=delta, id=None, index=index)

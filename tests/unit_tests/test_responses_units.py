@@ -533,3 +533,84 @@ def test_bind_tools_keeps_server_side_tools_in_place() -> None:
     plain: Any = model.bind_tools([lookup], tool_choice="lookup")
     assert plain.kwargs["tool_choice"] == {"type": "function", "function": {"name": "lookup"}}
     assert json.dumps(plain.kwargs["tools"])  # plain JSON
+
+
+def _emulated_events(prompt: str) -> list[dict[str, Any]]:
+    """A real event stream from the emulated xAI (pure functions, no sockets): reasoning with a
+    summary and encrypted content, a web search, then a function call or a cited answer."""
+    from langchain_cfgateway_grok.emulator._xai.responses import create_response
+    from langchain_cfgateway_grok.emulator._xai.store import XaiStore
+
+    get_time = {
+        "type": "function",
+        "name": "get_time",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    }
+    body = {
+        "model": "grok-4.3",
+        "input": prompt,
+        "tools": [{"type": "web_search"}, get_time],
+        "reasoning": {"effort": "low", "summary": "auto"},
+        "include": ["reasoning.encrypted_content"],
+        "store": False,
+        "stream": True,
+    }
+    result = create_response(body, api_key="xai-k", store=XaiStore(b"s" * 32), now=1.0)
+    assert result.status == 200
+    return list(result.chunks or ())
+
+
+CALLING = "Search the web for Oslo events and get time in Oslo"
+ANSWERING = "Search the web for Oslo events"
+DELTAS = {
+    "response.output_text.delta",
+    "response.reasoning_summary_text.delta",
+    "response.function_call_arguments.delta",
+}
+
+
+@pytest.mark.parametrize("prompt", [CALLING, ANSWERING], ids=["function-call", "answer"])
+@pytest.mark.parametrize(
+    "dropped",
+    [
+        {"response.output_text.delta"},
+        {"response.output_text.delta", "response.output_text.done"},
+        {"response.reasoning_summary_text.delta"},
+        {"response.function_call_arguments.delta"},
+        {
+            *DELTAS,
+            "response.output_text.done",
+            "response.output_text.annotation.added",
+            "response.reasoning_summary_part.added",
+        },
+    ],
+    ids=["no-text-deltas", "no-text-events", "no-summary-deltas", "no-argument-deltas", "none"],
+)
+def test_an_item_that_never_streamed_arrives_whole_with_its_done_event(
+    prompt: str, dropped: set[str]
+) -> None:
+    # xAI's exact event set is Unconfirmed; the message must be the same either way.
+    events = _emulated_events(prompt)
+    full = read_all(events)
+    partial = read_all([e for e in events if e["type"] not in dropped])
+    assert without_index(partial.content) == without_index(full.content)
+    assert partial.tool_calls == full.tool_calls
+    assert partial.additional_kwargs == full.additional_kwargs
+    assert full.additional_kwargs["reasoning_content"].startswith("The user wrote:")
+
+
+def test_the_emulated_streams_have_the_events_dropped_above() -> None:
+    calling, answering = _emulated_events(CALLING), _emulated_events(ANSWERING)
+    assert {e["type"] for e in calling + answering} >= DELTAS
+    assert read_all(calling).tool_calls[0]["args"] == {"city": "Oslo"}
+    answer = read_all(answering)
+    assert block_types_of(answer) == ["reasoning", "web_search_call", "text"]
+    assert len(answer.content[-1]["annotations"]) == 3  # type: ignore[index]
+
+
+def block_types_of(message: AIMessageChunk) -> list[str]:
+    return [b["type"] for b in message.content if isinstance(b, dict)]
