@@ -426,6 +426,18 @@ def test_server_side_tools_are_refused_off_the_grok_route(
         list(bound.stream("search the web"))
     with pytest.raises(ValueError, match="use_responses_api=True needs endpoint='grok'"):
         make_model(cfgateway_emulator, endpoint="compat")
+    rest = make_model(
+        cfgateway_emulator,
+        endpoint="rest",
+        use_responses_api=None,
+        api_key=None,
+        cloudflare_api_token="cf-token-responses-tests",
+        cloudflare_api_url=cfgateway_emulator.api_url,
+    )
+    with pytest.raises(ValueError, match="only on the grok route, not on endpoint='rest'"):
+        rest.bind_tools([X_SEARCH]).invoke("what is new on X")
+    with pytest.raises(ValueError, match="only on the grok route, not on endpoint='rest'"):
+        asyncio.run(rest.ainvoke("hi", reasoning={"effort": "low"}))
     assert cfgateway_emulator.requests == []
 
 
