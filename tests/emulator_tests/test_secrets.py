@@ -168,6 +168,7 @@ def test_secret_fields_are_secretstr_and_masked() -> None:
     assert model.lc_secrets == {
         "xai_api_key": "XAI_API_KEY",
         "gateway_token": "CLOUDFLARE_AI_GATEWAY_TOKEN",
+        "cloudflare_api_token": "CLOUDFLARE_API_TOKEN",
     }
     assert not _leaks(repr(model))
 
