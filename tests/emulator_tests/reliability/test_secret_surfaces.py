@@ -31,6 +31,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -373,13 +374,48 @@ def test_a_per_call_header_error_never_echoes_a_secret(emu: GatewayEmulator) -> 
 
 # -- subprocesses: examples and the CLI with the canaries in the environment ----------------------
 
+#: Runs every example, then the CLI's doctor, in one interpreter (imports paid once), with DEBUG
+#: logging on; `=== name ===` lines on both streams separate what each one printed.
 RUNNER = """
-import logging, runpy, sys
+import logging, runpy, sys, traceback
 logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
-sys.path.insert(0, sys.argv[1])
-sys.argv = [sys.argv[2]]
-runpy.run_path(sys.argv[0], run_name="__main__")
+examples_dir, *paths = sys.argv[1:]
+sys.path.insert(0, examples_dir)
+failed = []
+
+def mark(name):
+    for stream in (sys.stdout, sys.stderr):
+        print(f"\\n=== {name} ===", file=stream, flush=True)
+
+def attempt(name, run):
+    mark(name)
+    try:
+        code = run()
+    except SystemExit as exit:
+        code = exit.code
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    if code not in (0, None):
+        failed.append(name)
+
+for path in paths:
+    sys.argv = [path]
+    name = "example " + path.rsplit("/", 1)[-1]
+    attempt(name, lambda: runpy.run_path(path, run_name="__main__") and 0)
+from langchain_cfgateway_grok.cli import main
+attempt("cli doctor", lambda: main(["doctor"]))
+attempt("cli doctor --no-request", lambda: main(["doctor", "--no-request"]))
+mark("end")
+print("FAILED:", failed, file=sys.stderr, flush=True)
+sys.exit(1 if failed else 0)
 """
+
+
+def by_marker(text: str) -> dict[str, str]:
+    """The runner's output split at its `=== name ===` lines."""
+    parts = re.split(r"^=== (.+) ===$", text, flags=re.M)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
 
 
 def canary_env(emu: GatewayEmulator) -> dict[str, str]:
@@ -409,40 +445,43 @@ def canary_env(emu: GatewayEmulator) -> dict[str, str]:
 def test_examples_and_cli_print_no_canary(emu: GatewayEmulator) -> None:
     emu.reset()
     examples = sorted(
-        path for path in (ROOT / "examples").glob("*.py") if not path.name.startswith("_")
+        str(path) for path in (ROOT / "examples").glob("*.py") if not path.name.startswith("_")
     )
     assert examples, "no examples found"
-    env = canary_env(emu)
-    commands = {
-        f"example {path.name}": [sys.executable, "-c", RUNNER, str(path.parent), str(path)]
-        for path in examples
-    }
-    cli = [sys.executable, "-m", "langchain_cfgateway_grok.cli"]
-    commands["cli doctor"] = [*cli, "doctor"]
-    commands["cli doctor --no-request"] = [*cli, "doctor", "--no-request"]
-    running = {
-        name: subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for name, command in commands.items()
-    }
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(ROOT / "examples"), *examples],
+        check=False,
+        cwd=ROOT,
+        env=canary_env(emu),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
     surfaces = Surfaces()
-    failed = {}
-    for name, process in running.items():
-        stdout, stderr = process.communicate(timeout=120)
-        surfaces.add(f"{name} stdout", stdout)
-        surfaces.add(f"{name} stderr (DEBUG logs)", stderr)
-        if process.returncode != 0:
-            failed[name] = stderr[-2000:]
-    assert failed == {}, failed
+    outputs, logs = by_marker(result.stdout), by_marker(result.stderr)
+    assert (
+        set(outputs)
+        == set(logs)
+        == {
+            *(f"example {Path(path).name}" for path in examples),
+            "cli doctor",
+            "cli doctor --no-request",
+            "end",
+        }
+    )
+    for name in sorted(outputs):
+        surfaces.add(f"{name} stdout", outputs[name])
+        surfaces.add(f"{name} stderr (DEBUG logs)", logs[name])
     # The canaries were really in use: every chat call carried them (seen as fingerprints).
     chats = [r for r in emu.requests if r.path.endswith("/chat/completions")]
-    assert len(chats) >= len(examples), "each example called the model"
+    called = {r.path for r in chats}
+    assert len(chats) >= len(examples), f"the examples called the model: {sorted(called)}"
     assert {r.headers.get("authorization") for r in chats} == {fingerprint(f"Bearer {XAI_KEY}")}
     assert {r.headers.get("cf-aig-authorization") for r in chats} == {
         fingerprint(f"Bearer {GATEWAY_TOKEN}")
     }
-    surfaces.report(f"subprocesses ({len(examples)} examples, cli)")
+    surfaces.report(f"examples and CLI ({len(examples)} examples, doctor twice)")
     assert surfaces.found() == {}
 
 
