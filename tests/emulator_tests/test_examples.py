@@ -1,7 +1,8 @@
 """Every example runs as a user would run it: a subprocess, no credentials in its environment.
 
-Each example is pointed at an emulator this module started, through `CFGATEWAY_GROK_EXAMPLE_GATEWAY_URL`, so the tests check
-both what the example prints and the requests the gateway received.
+Each example is pointed at an emulator this module started, through
+`CFGATEWAY_GROK_EXAMPLE_GATEWAY_URL`, so the tests check both what the example prints and the
+requests the gateway received.
 """
 
 from __future__ import annotations
