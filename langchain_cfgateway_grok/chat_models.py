@@ -66,6 +66,7 @@ _LANGSMITH_KEYS = ("log_id", "cache_status", "request_id", "event_id", "step")
 _INTERNAL_METADATA_PREFIXES = ("ls_", "lc_", "langgraph_", "checkpoint_")
 _MAX_GATEWAY_METADATA = 5
 _XAI = "xai"
+_DYNAMIC_PREFIX = "dynamic/"
 #: Private keyword carrying (run id, config metadata) from our entry points to `_prepare`.
 _RUN_KWARG = "_cfgateway_run"
 #: `cf-aig-provider` values that mean xAI served the answer (the gateway's slug is `grok`).
@@ -700,6 +701,13 @@ class ChatCloudflareGrok(BaseChatOpenAI):
             )
             raise ValueError(msg)
         _gateway.wire_model(self.model_name, endpoint)  # a bad id fails now, not per call
+        if self.model_name.startswith(_DYNAMIC_PREFIX) and self.gateway_token is None:
+            msg = (
+                f"model={self.model_name!r} is a dynamic route, which needs an authenticated "
+                "gateway and the provider keys stored in it (BYOK): pass gateway_token= (env "
+                "CLOUDFLARE_AI_GATEWAY_TOKEN). No provider key is sent on dynamic routes."
+            )
+            raise ValueError(msg)
         bare = _gateway.xai_model_id(self.model_name)
         row = _profiles.lookup(bare) if bare is not None else None
         if row is not None and row.retired_to is not None:
@@ -842,6 +850,10 @@ class ChatCloudflareGrok(BaseChatOpenAI):
                 ),
             }
         body = self._get_request_payload(messages, stop=stop, **kwargs)
+        if str(body.get("model", "")).startswith(_DYNAMIC_PREFIX) and not self._stored_keys:
+            # A dynamic route may pick any provider: an xAI key sent along would be forwarded
+            # to it (and would stop the gateway using its stored keys), so it stays home.
+            headers = {**(headers or {}), "authorization": None}
         format_type = (body.get("response_format") or {}).get("type")
         parse_json = format_type == "json_schema"
         if self._universal is None:

@@ -125,7 +125,15 @@ def test_cache_hit_is_reported(emu: GatewayEmulator) -> None:
 @pytest.fixture
 def dynamic_emu(emu: GatewayEmulator) -> GatewayEmulator:
     routes = {"fast": DynamicRoute("grok-4.20-0309-non-reasoning")}
-    emu.set_gateway(GATEWAY_ID, GatewayConfig(auth_tokens=[GATEWAY_TOKEN], dynamic_routes=routes))
+    # Dynamic routes use the provider keys stored in the gateway (the model sends none).
+    emu.set_gateway(
+        GATEWAY_ID,
+        GatewayConfig(
+            auth_tokens=[GATEWAY_TOKEN],
+            dynamic_routes=routes,
+            stored_keys={"default": "xai-stored-for-routes"},
+        ),
+    )
     return emu
 
 

@@ -255,7 +255,9 @@ def test_dynamic_route_reports_what_served(cfgateway_emulator: GatewayEmulator) 
     cfgateway_emulator.set_gateway(
         "dyn",
         GatewayConfig(
-            auth_tokens=["cf-token"], dynamic_routes={"support": DynamicRoute(model="grok-4.3")}
+            auth_tokens=["cf-token"],
+            dynamic_routes={"support": DynamicRoute(model="grok-4.3")},
+            stored_keys={"default": "xai-stored"},
         ),
     )
     model = ChatCloudflareGrok(
@@ -269,6 +271,8 @@ def test_dynamic_route_reports_what_served(cfgateway_emulator: GatewayEmulator) 
     )
     message = model.invoke("Hello there.")
     assert cfgateway_emulator.requests[-1].body["model"] == "dynamic/support"
+    # the xAI key stays home: the route may pick any provider, and uses stored keys
+    assert "authorization" not in cfgateway_emulator.requests[-1].headers
     gateway = message.response_metadata["gateway"]
     assert gateway["model"] == "grok-4.3"
     assert gateway["provider"] == "grok"
@@ -276,6 +280,13 @@ def test_dynamic_route_reports_what_served(cfgateway_emulator: GatewayEmulator) 
     assert message.additional_kwargs.get("reasoning_content")  # Grok parsing ran
     chunks = list(model.stream("Hello there."))
     assert chunks[0].response_metadata["gateway"]["model"] == "grok-4.3"
+
+
+def test_dynamic_route_needs_a_gateway_token() -> None:
+    with pytest.raises(ValueError, match="CLOUDFLARE_AI_GATEWAY_TOKEN"):
+        ChatCloudflareGrok(
+            account_id=ACCOUNT, gateway_id="gw", api_key="k", endpoint="compat", model="dynamic/r"
+        )
 
 
 def test_dynamic_route_on_the_grok_endpoint_is_refused() -> None:
