@@ -334,7 +334,11 @@ def error_from_response(response: httpx2.Response) -> openai.APIStatusError:
     message = f"Error code: {status} - {detail}"
     if log_id:
         message = f"{message} (cf-aig-log-id: {log_id})"
-    error = cls(_redact(message, response), response=response, body=_redact(sdk_body, response))
+    error = cls(
+        _redact(message, response),
+        response=_redacted_response(response),
+        body=_redact(sdk_body, response),
+    )
     info = cast("GatewayErrorInfo", error)
     info.gateway_code = gateway_code
     info.log_id = log_id
@@ -503,7 +507,7 @@ def invalid_response_error(
     if log_id:
         message = f"{message} (cf-aig-log-id: {log_id})"
     error = CloudflareGrokResponseError(
-        response, _redact(body, response), message=_redact(message, response)
+        _redacted_response(response), _redact(body, response), message=_redact(message, response)
     )
     error.log_id = log_id
     return error
@@ -606,6 +610,29 @@ def _redact(value: _T, response: httpx2.Response) -> _T:
     except RuntimeError:  # a response built without a request
         return value
     return _mask(value, _sent_credentials(request))
+
+
+def _redacted_response(response: httpx2.Response) -> httpx2.Response:
+    """`response`, or a copy without the credentials a server echoed into its body.
+
+    langchain-core hands `error.response.json()` to callbacks and tracers (LangSmith) when a
+    call fails, so an echo must not survive on the response either. The copy keeps the status,
+    the headers (less the framing ones: its body is the decoded one) and the request.
+    """
+    try:
+        secrets = _sent_credentials(response.request)
+        content = response.content
+    except (RuntimeError, httpx2.ResponseNotRead, httpx2.StreamError):
+        return response
+    if not any(secret.encode() in content for secret in secrets):
+        return response
+    for secret in secrets:
+        content = content.replace(secret.encode(), b"***")
+    framing = ("content-encoding", "content-length", "transfer-encoding")
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in framing]
+    return httpx2.Response(
+        response.status_code, headers=headers, content=content, request=response.request
+    )
 
 
 def _sent_credentials(request: httpx2.Request) -> tuple[str, ...]:
