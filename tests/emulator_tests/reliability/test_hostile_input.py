@@ -148,7 +148,7 @@ def assert_baseline(request: RecordedRequest) -> None:
     assert request.headers["user-agent"].startswith("langchain-cfgateway-grok/")
 
 
-# -- ids and routes --------------------------------------------------------------------------------
+# -- ids and routes -------------------------------------------------------------------------------
 
 VALID_GATEWAY_IDS = st.text(SLUG, min_size=1, max_size=64).filter(
     lambda s: ".." not in s and s != "."
@@ -257,7 +257,7 @@ def test_invalid_urls_are_refused(emu: GatewayEmulator, url: str, field: str) ->
     refused(emu, field, **{field: url})
 
 
-# -- model -----------------------------------------------------------------------------------------
+# -- model ----------------------------------------------------------------------------------------
 
 BARE_MODEL = st.text(min_size=1, max_size=40).filter(lambda s: s == s.strip() and "/" not in s)
 
@@ -291,7 +291,7 @@ def test_invalid_models_are_refused(emu: GatewayEmulator, model: str) -> None:
     refused(emu, "model", model=model)
 
 
-# -- credentials -----------------------------------------------------------------------------------
+# -- credentials ----------------------------------------------------------------------------------
 
 
 def bare_credential(value: str) -> str | None:
@@ -329,7 +329,7 @@ def test_invalid_credentials_are_refused_without_echo(
         assert value.strip() not in message
 
 
-# -- timeout and max_retries -----------------------------------------------------------------------
+# -- timeout and max_retries ----------------------------------------------------------------------
 
 POSITIVE = st.floats(min_value=1.0, max_value=1e6, allow_nan=False)
 
@@ -402,7 +402,7 @@ def test_max_retries_true_is_refused(emu: GatewayEmulator) -> None:
     refused(emu, "max_retries", max_retries=True)
 
 
-# -- default headers -------------------------------------------------------------------------------
+# -- default headers ------------------------------------------------------------------------------
 
 HEADER_NAMES = st.text(TOKEN_CHARS, min_size=1, max_size=24).filter(
     lambda n: n.lower() not in OWNED and not n.lower().startswith("cf-aig-")
@@ -503,7 +503,7 @@ def test_framing_headers_are_refused_before_sending(
     refused(emu, "default_headers", default_headers={name: value})
 
 
-# -- gateway options -------------------------------------------------------------------------------
+# -- gateway options ------------------------------------------------------------------------------
 
 ASCII_TEXT = st.text(PRINTABLE, min_size=1, max_size=40).filter(lambda v: v == v.strip(" "))
 METADATA_VALUES = st.one_of(
@@ -698,7 +698,7 @@ def test_invalid_switches_are_refused(emu: GatewayEmulator, field: str, value: A
     refused(emu, field, **{field: value})
 
 
-# -- size and script -------------------------------------------------------------------------------
+# -- size and script ------------------------------------------------------------------------------
 
 PYDANTIC_BOOLEANS = {"true", "false", "yes", "no", "on", "off", "t", "f", "y", "n", "1", "0"}
 MIB = 1 << 20
@@ -814,4 +814,77 @@ def test_a_lone_surrogate_is_refused_before_sending(emu: GatewayEmulator) -> Non
     model = ChatCloudflareGrok(**settings_for(emu))
     with pytest.raises(ValueError, match="JSON"):
         model.invoke("broken \ud800 text")
+    assert emu.requests == []
+
+
+# -- the REST route's own fields (issue 6) --------------------------------------------------------
+
+HAS_REST = "cloudflare_api_token" in ChatCloudflareGrok.model_fields
+REST_PENDING = "the REST route (issue 6) is not in the model yet"
+
+
+def rest_settings(emu: GatewayEmulator, **overrides: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "endpoint": "rest",
+        "model": "grok-4.3",
+        "account_id": ACCOUNT_ID,
+        "gateway_id": "gw",
+        "cloudflare_api_url": getattr(emu, "api_url", emu.url),
+        "cloudflare_api_token": TOKEN,
+        "max_retries": 0,
+        "timeout": 10.0,
+        "event_id_from_run_id": False,
+    }
+    params.update(overrides)
+    return params
+
+
+@pytest.mark.skipif(not HAS_REST, reason=REST_PENDING)
+@PROPERTY
+@given(
+    token=CREDENTIALS,
+    account=st.text("0123456789abcdef", min_size=32, max_size=32),
+    gateway=VALID_GATEWAY_IDS,
+)
+def test_rest_route_settings_arrive_as_given(
+    emu: GatewayEmulator, token: tuple[str, str], account: str, gateway: str
+) -> None:
+    emu.reset()
+    model = ChatCloudflareGrok(
+        **rest_settings(
+            emu, cloudflare_api_token="".join(token), account_id=account, gateway_id=gateway
+        )
+    )
+    with contextlib.suppress(openai.APIStatusError):  # e.g. an unknown account's answer
+        model.invoke("nonce:rest")
+    (request,) = emu.requests
+    assert segments(request) == [
+        "client",
+        "v4",
+        "accounts",
+        account,
+        "ai",
+        "v1",
+        "chat",
+        "completions",
+    ]
+    assert request.headers["authorization"] == fingerprint(f"Bearer {token[1]}")
+    assert request.headers["cf-aig-gateway-id"] == gateway
+    assert request.body["model"] == "xai/grok-4.3"
+
+
+@pytest.mark.skipif(not HAS_REST, reason=REST_PENDING)
+@PROPERTY
+@given(
+    bad=st.one_of(
+        st.tuples(st.just("cloudflare_api_token"), BAD_CREDENTIALS),
+        st.tuples(st.just("cloudflare_api_url"), BAD_URLS),
+    )
+)
+def test_invalid_rest_settings_are_refused(emu: GatewayEmulator, bad: tuple[str, str]) -> None:
+    field, value = bad
+    emu.reset()
+    with pytest.raises(ValueError) as caught:
+        ChatCloudflareGrok(**rest_settings(emu, **{field: value})).invoke("nonce:rest")
+    assert field in str(caught.value), str(caught.value)
     assert emu.requests == []
