@@ -67,6 +67,22 @@ _INTERNAL_METADATA_PREFIXES = ("ls_", "lc_", "langgraph_", "checkpoint_")
 _MAX_GATEWAY_METADATA = 5
 _XAI = "xai"
 _DYNAMIC_PREFIX = "dynamic/"
+#: Headers HTTP framing or the connection owns: user headers may not set them (a
+#: `transfer-encoding` beside our `content-length` would be a request-smuggling shape).
+_TRANSPORT_OWNED_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "upgrade",
+        "te",
+        "trailer",
+        "keep-alive",
+        "expect",
+        "proxy-connection",
+    }
+)
 #: Private keyword carrying (run id, config metadata) from our entry points to `_prepare`.
 _RUN_KWARG = "_cfgateway_run"
 #: `cf-aig-provider` values that mean xAI served the answer (the gateway's slug is `grok`).
@@ -554,7 +570,7 @@ class ChatCloudflareGrok(BaseChatOpenAI):
     """Send the LangChain run id as `cf-aig-event-id`, so a LangSmith run and its gateway log
     share one id. An explicit `event_id` option wins."""
 
-    max_retries: int | None = 2
+    max_retries: int | None = Field(default=2, strict=True)
     """Client retries (the openai SDK's policy and default: 408, 409, 429, 5xx and connection
     errors, honouring `Retry-After`). Independent of the gateway's `max_attempts`."""
 
@@ -1317,10 +1333,16 @@ def _checked_default_headers(
         if not isinstance(name, str) or not name or not _is_token(name):
             msg = f"`{field}` has an invalid header name {name!r}: use letters, digits and -."
             raise ValueError(msg)
+        if name.lower() in _TRANSPORT_OWNED_HEADERS:
+            msg = (
+                f"`{field}[{name!r}]` is a header HTTP framing or the connection owns; the "
+                "client sets it. Fix: remove it."
+            )
+            raise ValueError(msg)
         if not isinstance(value, str) or not _is_header_value(value):
             msg = (
-                f"`{field}[{name!r}]` must be a string of printable ASCII without CR/LF; "
-                "encode other values first."
+                f"`{field}[{name!r}]` must be a string of printable ASCII without CR/LF and "
+                "without leading or trailing whitespace; encode other values first."
             )
             raise ValueError(msg)
         checked[name.lower()] = value
@@ -1332,6 +1354,8 @@ def _is_token(name: str) -> bool:
 
 
 def _is_header_value(value: str) -> bool:
+    if value != value.strip(" \t"):
+        return False
     return all(" " <= c <= "~" or c == "\t" for c in value)
 
 
