@@ -1,4 +1,5 @@
-"""LangChain's standard integration tests, run against the gateway emulator on both routes.
+"""LangChain's standard integration tests, against the gateway emulator: grok and compat routes,
+and once more on xAI's Responses API (grok route only, where the gateway serves it).
 
 The suite is written for a live API; here every request goes over loopback HTTP to
 `GatewayEmulator`, through the model's real URL builder (`gateway_url`, not `base_url`).
@@ -7,16 +8,19 @@ The suite is written for a live API; here every request goes over loopback HTTP 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_cfgateway_grok import ChatCloudflareGrok
-from langchain_cfgateway_grok.emulator import GatewayEmulator, ScriptedReply
+from langchain_cfgateway_grok.emulator import GatewayEmulator
 
 ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
+_UsageDetail = Literal[
+    "audio_input", "audio_output", "reasoning_output", "cache_read_input", "cache_creation_input"
+]
 _RUNNING: dict[str, GatewayEmulator] = {}
 
 
@@ -41,7 +45,7 @@ class _EmulatorStandardTests(ChatModelIntegrationTests):
             "model": "grok-4.5",
             "api_key": "xai-standard-suite",
             "account_id": ACCOUNT_ID,
-            "gateway_id": "standard-gw",
+            "gateway_id": f"standard-{self.endpoint}",
             "gateway_url": _RUNNING["emulator"].url,
             "endpoint": self.endpoint,
         }
@@ -63,8 +67,10 @@ class _EmulatorStandardTests(ChatModelIntegrationTests):
         return "grok-4.20-0309-non-reasoning"
 
     @property
-    def supported_usage_metadata_details(self) -> dict[str, list[str]]:
-        details = ["reasoning_output", "cache_read_input"]
+    def supported_usage_metadata_details(
+        self,
+    ) -> dict[Literal["invoke", "stream"], list[_UsageDetail]]:
+        details: list[_UsageDetail] = ["reasoning_output", "cache_read_input"]
         return {"invoke": list(details), "stream": list(details)}
 
     def _model(self, **overrides: Any) -> ChatCloudflareGrok:
@@ -76,16 +82,12 @@ class _EmulatorStandardTests(ChatModelIntegrationTests):
         return _collect(model.stream(prompt)) if stream else model.invoke(prompt)
 
     def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
-        # xAI reports prompt-cache hits as usage.prompt_tokens_details.cached_tokens; the
-        # scripted upstream reply carries them, and the test checks how the model reads them.
-        _RUNNING["emulator"].script(
-            ScriptedReply(
-                text="Cached answer.",
-                usage={"prompt_tokens": 40, "prompt_tokens_details": {"cached_tokens": 32}},
-            )
-        )
-        model = self._model()
-        prompt = "Repeat the cached answer."
+        # A stable prompt_cache_key (x-grok-conv-id, or prompt_cache_key on Responses) routes
+        # both calls to the same emulated xAI server, whose prompt cache reports the repeated
+        # prefix as cached tokens.
+        model = self._model(prompt_cache_key=f"standard-cache-{self.endpoint}-{stream}")
+        prompt = "Repeat after me: the gateway caches prompts. " * 4
+        model.invoke(prompt)
         return _collect(model.stream(prompt)) if stream else model.invoke(prompt)
 
 
@@ -107,3 +109,20 @@ class TestGrokRoute(_EmulatorStandardTests):
 
 class TestCompatRoute(_EmulatorStandardTests):
     endpoint = "compat"
+
+
+class TestResponsesApi(_EmulatorStandardTests):
+    endpoint = "grok"
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {
+            **super().chat_model_params,
+            "gateway_id": "standard-responses",
+            "use_responses_api": True,
+        }
+
+    def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
+        model = self._model(model="grok-4.3", reasoning={"effort": "high", "summary": "auto"})
+        prompt = "Think it through: what is 17 times 23?"
+        return _collect(model.stream(prompt)) if stream else model.invoke(prompt)
