@@ -875,14 +875,16 @@ class ChatCloudflareGrok(BaseChatOpenAI):
         if self._universal is None:
             return _Request(self._transport, body, headers, parse_json)
         # Gateway fallbacks: one Universal request, each step's body shaped for its own model.
-        steps = [
+        # Step 0 is this model on this route: its body is the one just built.
+        primary, *fallbacks = self._fallback_chain(kwargs.get("model") or self.model_name)
+        steps = [_gateway.universal_step(primary, body)] + [
             _gateway.universal_step(
                 spec,
                 self._get_request_payload(
                     messages, stop=stop, **{**kwargs, "model": spec.model}, _endpoint=spec.endpoint
                 ),
             )
-            for spec in self._fallback_chain(kwargs.get("model") or self.model_name)
+            for spec in fallbacks
         ]
         return _Request(self._universal, _json_bytes(steps), headers, parse_json)
 
